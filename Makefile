@@ -1,0 +1,53 @@
+# The two commands a new machine needs: `make run` and `make test`.
+SHELL := /bin/bash
+HOST ?= 127.0.0.1
+PORT ?= 8000
+VENV ?= .venv
+PYENV_ROOT ?= $(HOME)/.pyenv
+# CPython 3.12+ (3.11.7 crashed under this stack); prefer pyenv's 3.12, then 3.13, then PATH.
+PYTHON ?= $(firstword $(wildcard $(PYENV_ROOT)/versions/3.12.*/bin/python3.12) \
+                      $(wildcard $(PYENV_ROOT)/versions/3.13.*/bin/python3.13) \
+                      $(shell command -v python3.12 python3.13 python3 2>/dev/null))
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: run test lint typecheck pytest schema lock seed clean
+
+$(INSTALLED): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python 3.12+ is required, found " + sys.version.split()[0] + " at $(PYTHON)")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=25"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $@
+
+run: $(INSTALLED)
+	$(BIN)/python -m service serve --host $(HOST) --port $(PORT)
+
+test: lint typecheck pytest
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(INSTALLED)
+	$(BIN)/mypy
+
+pytest: $(INSTALLED)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+schema: $(INSTALLED)
+	$(BIN)/python -m service export-schema > schema.graphql
+
+seed: $(INSTALLED)
+	$(BIN)/python -m service seed
+
+# Re-pin every dependency to what a fresh resolve gives today.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade "pip>=25"
+	.lock-venv/bin/python -m pip install --quiet '.[dev]'
+	.lock-venv/bin/python -m pip freeze --exclude isct-partner-graph > constraints.txt
+	rm -rf .lock-venv
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

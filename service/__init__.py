@@ -1,0 +1,1 @@
+"""ISCT Partner Graph: the partner network of ISCT, served over GraphQL."""

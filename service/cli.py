@@ -1,0 +1,139 @@
+"""Operator commands: serve, seed, migrate, export-schema (`python -m service --help`)."""
+
+import argparse
+import asyncio
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from service.config import Settings
+from service.dataset import DEFAULT_DATASET, DatasetError, read_dataset
+from service.db import create_engine
+from service.seeding import SECTIONS, Plan, Snapshot, is_empty, load, snapshot_of
+from service.synthetic import synthetic_snapshot
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m service", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="seed the database if it is empty, then serve")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+
+    seed = commands.add_parser("seed", help="load the curated dataset (idempotent upsert)")
+    seed.add_argument("path", nargs="?", type=Path, default=DEFAULT_DATASET, metavar="PATH")
+    seed.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
+    seed.add_argument("--prune", action="store_true", help="remove what the file no longer has")
+    seed.add_argument(
+        "--synthetic", type=int, metavar="N", help="load a synthetic directory of N organizations"
+    )
+
+    commands.add_parser("migrate", help="apply pending schema migrations")
+    commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
+    return parser
+
+
+class ProgressBar:
+    """A one-line progress bar on an interactive stderr; silent otherwise."""
+
+    STEPS = (*SECTIONS, "prune", "search index")
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty()
+        self.done = 0
+
+    def __call__(self, step: str) -> None:
+        if not self.enabled:
+            return
+        self.done += 1
+        width = 30
+        filled = width * self.done // len(self.STEPS)
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {step:<20}")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled and self.done:
+            sys.stderr.write("\n")
+
+
+async def _seed(settings: Settings, target: Snapshot, *, prune: bool, dry_run: bool) -> Plan:
+    engine = create_engine(settings)
+    bar = ProgressBar()
+    try:
+        return await load(engine, target, prune=prune, dry_run=dry_run, progress=bar)
+    finally:
+        bar.close()
+        await engine.dispose()
+
+
+def seed_command(args: argparse.Namespace, settings: Settings) -> int:
+    started = time.perf_counter()
+    try:
+        if args.synthetic is not None:
+            if args.synthetic < 1:
+                raise DatasetError("--synthetic", ["N must be at least 1"])
+            target = synthetic_snapshot(args.synthetic)
+        else:
+            target = snapshot_of(read_dataset(args.path))
+    except DatasetError as error:
+        print(f"error: {error}", file=sys.stderr)
+        print("nothing was written", file=sys.stderr)
+        return 2
+    plan = asyncio.run(_seed(settings, target, prune=args.prune, dry_run=args.dry_run))
+    print(plan.summary(dry_run=args.dry_run))
+    print(f"{'planned' if args.dry_run else 'loaded'} in {time.perf_counter() - started:.2f} s")
+    return 0
+
+
+def serve_command(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    async def seed_if_empty() -> None:
+        engine = create_engine(settings)
+        try:
+            if await is_empty(engine):
+                plan = await load(engine, snapshot_of(read_dataset(DEFAULT_DATASET)))
+                print(f"seeded the empty database:\n{plan.summary()}", file=sys.stderr)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(seed_if_empty())
+    uvicorn.run(
+        "service.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        timeout_graceful_shutdown=10,
+    )
+    return 0
+
+
+def migrate_command(_args: argparse.Namespace, settings: Settings) -> int:
+    from service.schema_migrations import migrate
+
+    asyncio.run(migrate(settings))
+    print("schema is at head")
+    return 0
+
+
+def export_schema_command(_args: argparse.Namespace, _settings: Settings) -> int:
+    from service.graphql.schema import schema_sdl
+
+    print(schema_sdl())
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings()
+    handlers = {
+        "serve": serve_command,
+        "seed": seed_command,
+        "migrate": migrate_command,
+        "export-schema": export_schema_command,
+    }
+    return handlers[args.command](args, settings)

@@ -1,0 +1,49 @@
+"""Settings, read from the environment (and `.env`) when an app or command is built, never
+at import time, so tests can build as many differently-configured apps as they like."""
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/partners.sqlite3"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="SQLAlchemy async URL; postgres:// and sqlite:// get the async drivers.",
+    )
+    migrate_on_startup: bool = Field(
+        default=True, description="Apply pending Alembic migrations when the app starts."
+    )
+    sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
+    max_page_size: int = Field(default=100, ge=1, description="The largest first/last accepted.")
+    graphiql: bool = Field(default=True, description="Serve GraphiQL at GET /graphql.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, url: str) -> str:
+        """Operators paste plain URLs; the service needs the async drivers."""
+        for plain, driver in (
+            ("postgres://", "postgresql+asyncpg://"),
+            ("postgresql://", "postgresql+asyncpg://"),
+            ("sqlite://", "sqlite+aiosqlite://"),
+        ):
+            if url.startswith(plain):
+                return driver + url.removeprefix(plain)
+        return url
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def sqlite_path(self) -> Path | None:
+        """The database file, or None for PostgreSQL and in-memory SQLite."""
+        if not self.is_sqlite:
+            return None
+        path = self.database_url.split(":///", 1)[1] if ":///" in self.database_url else ""
+        path = path.split("?", 1)[0]
+        return Path(path) if path and path != ":memory:" else None

@@ -1,0 +1,192 @@
+"""The tables. Natural keys (slugs) are what the dataset and global IDs refer to; integer ids
+are internal and may change when rows are pruned and re-added.
+
+No ORM relationships are declared: every read goes through explicit, batched queries, so
+nothing can lazy-load in async code.
+"""
+
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+
+class PartnerCategory(StrEnum):
+    SELF = "SELF"
+    CO_FOUNDED = "CO_FOUNDED"
+    PARTNER = "PARTNER"
+    RELATED = "RELATED"
+
+
+class AgreementKind(StrEnum):
+    CO_FOUNDING = "CO_FOUNDING"
+    MEMORANDUM_OF_UNDERSTANDING = "MEMORANDUM_OF_UNDERSTANDING"
+    MEMBERSHIP = "MEMBERSHIP"
+    LIAISON = "LIAISON"
+    COLLABORATION = "COLLABORATION"
+    AFFILIATION = "AFFILIATION"
+    PARTICIPATION = "PARTICIPATION"
+
+
+class Designation(StrEnum):
+    PRIMARY = "PRIMARY"
+    ALTERNATE = "ALTERNATE"
+
+
+def _fk(target: str, *, nullable: bool = False, index: bool = True) -> Any:
+    """A foreign key column that deletes with its parent, indexed for the loaders' batches."""
+    return Field(
+        sa_column=sa.Column(
+            sa.Integer,
+            sa.ForeignKey(target, ondelete="CASCADE" if not nullable else "SET NULL"),
+            nullable=nullable,
+            index=index,
+        )
+    )
+
+
+class Organization(SQLModel, table=True):
+    __tablename__ = "organization"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(sa_column=sa.Column(sa.String(200), nullable=False, unique=True))
+    name: str = Field(sa_column=sa.Column(sa.String(500), nullable=False, index=True))
+    acronym: str | None = Field(default=None, sa_column=sa.Column(sa.String(100)))
+    category: str = Field(sa_column=sa.Column(sa.String(20), nullable=False, index=True))
+    description: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    founded_year: int | None = Field(default=None, sa_column=sa.Column(sa.Integer))
+    website: str | None = Field(default=None, sa_column=sa.Column(sa.String(500)))
+    parent_id: int | None = _fk("organization.id", nullable=True)
+
+
+class OrganizationRegion(SQLModel, table=True):
+    __tablename__ = "organization_region"
+    organization_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    position: int = Field(sa_column=sa.Column(sa.Integer, primary_key=True))
+    region: str = Field(sa_column=sa.Column(sa.String(200), nullable=False, index=True))
+
+
+class OrganizationSource(SQLModel, table=True):
+    __tablename__ = "organization_source"
+
+    organization_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    position: int = Field(sa_column=sa.Column(sa.Integer, primary_key=True))
+    document: str = Field(sa_column=sa.Column(sa.String(200), nullable=False))
+    quote: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+
+
+class Agreement(SQLModel, table=True):
+    __tablename__ = "agreement"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(sa_column=sa.Column(sa.String(200), nullable=False, unique=True))
+    kind: str = Field(sa_column=sa.Column(sa.String(40), nullable=False, index=True))
+    title: str = Field(sa_column=sa.Column(sa.String(500), nullable=False))
+    year: int | None = Field(default=None, sa_column=sa.Column(sa.Integer, index=True))
+    description: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    establishes_id: int | None = _fk("organization.id", nullable=True)
+    source_document: str | None = Field(default=None, sa_column=sa.Column(sa.String(200)))
+    source_quote: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+
+
+class AgreementParty(SQLModel, table=True):
+    __tablename__ = "agreement_party"
+    __table_args__ = (
+        sa.Index("ix_agreement_party_organization", "organization_id", "agreement_id"),
+    )
+
+    agreement_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("agreement.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    organization_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    position: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
+
+
+class Person(SQLModel, table=True):
+    __tablename__ = "person"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(sa_column=sa.Column(sa.String(200), nullable=False, unique=True))
+    name: str = Field(sa_column=sa.Column(sa.String(300), nullable=False, index=True))
+    credentials: list[str] = Field(
+        default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False)
+    )
+
+
+class Representation(SQLModel, table=True):
+    __tablename__ = "representation"
+    __table_args__ = (
+        sa.Index("ix_representation_person", "person_id", "id"),
+        sa.Index("ix_representation_organization", "organization_id", "id"),
+        sa.Index("ix_representation_on_behalf_of", "on_behalf_of_id", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(sa_column=sa.Column(sa.String(400), nullable=False, unique=True))
+    person_id: int = _fk("person.id", index=False)
+    organization_id: int = _fk("organization.id", index=False)
+    on_behalf_of_id: int = _fk("organization.id", index=False)
+    role: str = Field(sa_column=sa.Column(sa.String(300), nullable=False))
+    designation: str | None = Field(default=None, sa_column=sa.Column(sa.String(20)))
+    source_document: str | None = Field(default=None, sa_column=sa.Column(sa.String(200)))
+    source_quote: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+
+
+class Initiative(SQLModel, table=True):
+    __tablename__ = "initiative"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(sa_column=sa.Column(sa.String(200), nullable=False, unique=True))
+    name: str = Field(sa_column=sa.Column(sa.String(500), nullable=False, index=True))
+    kind: str = Field(sa_column=sa.Column(sa.String(100), nullable=False))
+    recurrence: str | None = Field(default=None, sa_column=sa.Column(sa.String(100)))
+    year: int | None = Field(default=None, sa_column=sa.Column(sa.Integer))
+    description: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    source_document: str | None = Field(default=None, sa_column=sa.Column(sa.String(200)))
+    source_quote: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+
+
+class InitiativeOrganization(SQLModel, table=True):
+    __tablename__ = "initiative_organization"
+    __table_args__ = (
+        sa.Index("ix_initiative_organization_organization", "organization_id", "initiative_id"),
+    )
+
+    initiative_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("initiative.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    organization_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    position: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
+
+
+class DatasetRevision(SQLModel, table=True):
+    """One row whose revision the seed loader bumps on every change: caches key on it."""
+
+    __tablename__ = "dataset_revision"
+
+    id: int = Field(default=1, primary_key=True)
+    revision: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False))
+
+
+metadata = SQLModel.metadata

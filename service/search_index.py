@@ -1,0 +1,85 @@
+"""The full-text search index: one row per searchable node, rebuilt by the seed loader in the
+same transaction as the data it indexes, so search never disagrees with the tables.
+
+SQLite indexes with FTS5, PostgreSQL with a generated tsvector (see the first migration);
+both hold the same (kind, slug, name, body) rows, filled by INSERT ... SELECT in the database.
+"""
+
+import re
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from service.models import Agreement, Initiative, Organization, Person, Representation
+
+SEARCH_INDEX = sa.Table(
+    "search_index",
+    sa.MetaData(),
+    sa.Column("kind", sa.String(40)),
+    sa.Column("slug", sa.String(400)),
+    sa.Column("name", sa.Text),
+    sa.Column("body", sa.Text),
+)
+
+ORG = Organization.__table__
+PERSON = Person.__table__
+AGREEMENT = Agreement.__table__
+INITIATIVE = Initiative.__table__
+REPRESENTATION = Representation.__table__
+
+
+def _joined(*parts: sa.ColumnElement[str]) -> sa.ColumnElement[str]:
+    """Text columns joined by spaces, NULLs skipped."""
+    joined: sa.ColumnElement[str] = sa.func.coalesce(parts[0], "")
+    for part in parts[1:]:
+        joined = joined + " " + sa.func.coalesce(part, "")
+    return joined
+
+
+def _documents() -> list[sa.Select[tuple[str, str, str, str]]]:
+    """One SELECT per searchable type, each giving (kind, slug, name, body)."""
+    roles = (
+        sa.select(sa.func.aggregate_strings(REPRESENTATION.c.role, " "))
+        .where(REPRESENTATION.c.person_id == PERSON.c.id)
+        .scalar_subquery()
+    )
+    return [
+        sa.select(
+            sa.literal("Organization"), ORG.c.slug, ORG.c.name,
+            _joined(ORG.c.acronym, ORG.c.description),
+        ),
+        sa.select(sa.literal("Person"), PERSON.c.slug, PERSON.c.name, _joined(roles)),
+        sa.select(
+            sa.literal("Agreement"), AGREEMENT.c.slug, AGREEMENT.c.title,
+            _joined(AGREEMENT.c.description),
+        ),
+        sa.select(
+            sa.literal("Initiative"), INITIATIVE.c.slug, INITIATIVE.c.name,
+            _joined(INITIATIVE.c.kind, INITIATIVE.c.recurrence, INITIATIVE.c.description),
+        ),
+    ]  # fmt: skip
+
+
+async def rebuild_search_index(conn: AsyncConnection) -> None:
+    await conn.execute(sa.delete(SEARCH_INDEX))
+    for select in _documents():
+        await conn.execute(sa.insert(SEARCH_INDEX).from_select(list(SEARCH_INDEX.c), select))
+
+
+TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def search_terms(query: str) -> list[str]:
+    """Words of a user's query; operators and punctuation are never passed to the engine."""
+    return TOKEN.findall(query.lower())[:16]
+
+
+def fts5_match(terms: list[str]) -> str:
+    """Every term must match, the last one as a prefix (search as you type)."""
+    quoted = [f'"{term}"' for term in terms]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+def tsquery(terms: list[str]) -> str:
+    return " & ".join(f"{term}:*" for term in terms)
