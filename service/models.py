@@ -190,3 +190,22 @@ class DatasetRevision(SQLModel, table=True):
 
 
 metadata = SQLModel.metadata
+
+
+def table_of(model: type[SQLModel]) -> sa.Table:
+    """The Core table behind a model, for Core queries (typed: SQLModel leaves it untyped)."""
+    table = model.__table__  # type: ignore[attr-defined]
+    assert isinstance(table, sa.Table)
+    return table
+
+
+ORGANIZATION_TABLE = table_of(Organization)
+REGION_TABLE = table_of(OrganizationRegion)
+ORGANIZATION_SOURCE_TABLE = table_of(OrganizationSource)
+AGREEMENT_TABLE = table_of(Agreement)
+PARTY_TABLE = table_of(AgreementParty)
+PERSON_TABLE = table_of(Person)
+REPRESENTATION_TABLE = table_of(Representation)
+INITIATIVE_TABLE = table_of(Initiative)
+INITIATIVE_ORGANIZATION_TABLE = table_of(InitiativeOrganization)
+REVISION_TABLE = table_of(DatasetRevision)

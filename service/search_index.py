@@ -10,7 +10,13 @@ import re
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from service.models import Agreement, Initiative, Organization, Person, Representation
+from service.models import (
+    AGREEMENT_TABLE,
+    INITIATIVE_TABLE,
+    ORGANIZATION_TABLE,
+    PERSON_TABLE,
+    REPRESENTATION_TABLE,
+)
 
 SEARCH_INDEX = sa.Table(
     "search_index",
@@ -21,11 +27,11 @@ SEARCH_INDEX = sa.Table(
     sa.Column("body", sa.Text),
 )
 
-ORG = Organization.__table__
-PERSON = Person.__table__
-AGREEMENT = Agreement.__table__
-INITIATIVE = Initiative.__table__
-REPRESENTATION = Representation.__table__
+ORG = ORGANIZATION_TABLE
+PERSON = PERSON_TABLE
+AGREEMENT = AGREEMENT_TABLE
+INITIATIVE = INITIATIVE_TABLE
+REPRESENTATION = REPRESENTATION_TABLE
 
 
 def _joined(*parts: sa.ColumnElement[str]) -> sa.ColumnElement[str]:
@@ -48,7 +54,10 @@ def _documents() -> list[sa.Select[tuple[str, str, str, str]]]:
             sa.literal("Organization"), ORG.c.slug, ORG.c.name,
             _joined(ORG.c.acronym, ORG.c.description),
         ),
-        sa.select(sa.literal("Person"), PERSON.c.slug, PERSON.c.name, _joined(roles)),
+        sa.select(
+            sa.literal("Person"), PERSON.c.slug, PERSON.c.name,
+            _joined(sa.cast(PERSON.c.credentials, sa.Text), roles),
+        ),
         sa.select(
             sa.literal("Agreement"), AGREEMENT.c.slug, AGREEMENT.c.title,
             _joined(AGREEMENT.c.description),

@@ -15,16 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from service.dataset import Dataset
 from service.models import (
-    Agreement,
-    AgreementParty,
-    DatasetRevision,
-    Initiative,
-    InitiativeOrganization,
-    Organization,
-    OrganizationRegion,
-    OrganizationSource,
-    Person,
-    Representation,
+    AGREEMENT_TABLE,
+    INITIATIVE_ORGANIZATION_TABLE,
+    INITIATIVE_TABLE,
+    ORGANIZATION_SOURCE_TABLE,
+    ORGANIZATION_TABLE,
+    PARTY_TABLE,
+    PERSON_TABLE,
+    REGION_TABLE,
+    REPRESENTATION_TABLE,
+    REVISION_TABLE,
 )
 from service.schema_migrations import upgrade
 from service.search_index import rebuild_search_index
@@ -34,16 +34,16 @@ Values = dict[str, Any]
 Snapshot = dict[str, dict[str, Values]]
 Progress = Callable[[str], None]
 
-ORG = Organization.__table__
-PERSON = Person.__table__
-AGREEMENT = Agreement.__table__
-PARTY = AgreementParty.__table__
-REPRESENTATION = Representation.__table__
-INITIATIVE = Initiative.__table__
-INITIATIVE_ORG = InitiativeOrganization.__table__
-REGION = OrganizationRegion.__table__
-ORG_SOURCE = OrganizationSource.__table__
-REVISION = DatasetRevision.__table__
+ORG = ORGANIZATION_TABLE
+PERSON = PERSON_TABLE
+AGREEMENT = AGREEMENT_TABLE
+PARTY = PARTY_TABLE
+REPRESENTATION = REPRESENTATION_TABLE
+INITIATIVE = INITIATIVE_TABLE
+INITIATIVE_ORG = INITIATIVE_ORGANIZATION_TABLE
+REGION = REGION_TABLE
+ORG_SOURCE = ORGANIZATION_SOURCE_TABLE
+REVISION = REVISION_TABLE
 
 
 @dataclass(frozen=True)
@@ -157,11 +157,12 @@ def snapshot_of(dataset: Dataset) -> Snapshot:
     }
 
 
-async def _rows(conn: AsyncConnection, query: sa.Select[Any]) -> Sequence[sa.Row[Any]]:
-    return (await conn.execute(query)).all()
+async def _rows(conn: AsyncConnection, query: sa.Select[Any]) -> Sequence[Any]:
+    rows: Sequence[Any] = (await conn.execute(query)).all()
+    return rows
 
 
-def _grouped(rows: Iterable[sa.Row[Any]]) -> dict[int, tuple[Any, ...]]:
+def _grouped(rows: Iterable[Any]) -> dict[int, tuple[Any, ...]]:
     """(owner id, value) rows, ordered by position, as owner id -> tuple of values."""
     grouped: dict[int, list[Any]] = {}
     for owner, value in rows:

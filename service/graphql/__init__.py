@@ -1,0 +1,1 @@
+"""The GraphQL API: types built from rows, loaders per request, and the schema."""

@@ -1,0 +1,23 @@
+"""What every resolver can reach: the engine, this request's loaders, and the settings."""
+
+from dataclasses import dataclass, field
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from service.config import Settings
+from service.graphql.loaders import Loaders
+
+
+@dataclass
+class Context:
+    engine: AsyncEngine
+    settings: Settings
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Built per request: a loader's cache must never outlive the request that filled it.
+        self.loaders = Loaders.create(self.engine)
+
+
+Info = strawberry.Info[Context, None]

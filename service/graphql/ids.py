@@ -1,0 +1,57 @@
+"""Opaque, stable global IDs and cursors. IDs carry the natural key (slug), not the integer
+row id, so an ID a client stored stays valid across reloads of the dataset."""
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from service.graphql.errors import BadUserInput
+
+NODE_TYPES = ("Organization", "Agreement", "Person", "Representation", "Initiative")
+
+
+def _encode(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def _decode(token: str) -> str:
+    padded = token + "=" * (-len(token) % 4)
+    return base64.urlsafe_b64decode(padded.encode("ascii")).decode()
+
+
+def encode_id(type_name: str, slug: str) -> str:
+    return _encode(f"{type_name}:{slug}")
+
+
+def decode_id(global_id: str) -> tuple[str, str]:
+    """(type name, slug); a string that is not an ID of this API is a client error."""
+    try:
+        type_name, slug = _decode(global_id).split(":", 1)
+    except (ValueError, UnicodeError, binascii.Error):
+        raise BadUserInput(f"{global_id!r} is not a valid ID", argument="id") from None
+    if not type_name or not slug:
+        raise BadUserInput(f"{global_id!r} is not a valid ID", argument="id")
+    return type_name, slug
+
+
+def encode_cursor(order: str, values: tuple[Any, ...]) -> str:
+    return _encode(json.dumps([order, *values], separators=(",", ":")))
+
+
+def decode_cursor(cursor: str, *, order: str, arity: int, argument: str) -> list[Any]:
+    """The sort-key values in a cursor made by the same ordering, or a client error."""
+    try:
+        decoded = json.loads(_decode(cursor))
+    except (ValueError, UnicodeError, binascii.Error):
+        decoded = None
+    valid = isinstance(decoded, list) and len(decoded) == arity + 1
+    if not valid or decoded[0] != order:
+        raise BadUserInput(
+            f"{argument}: {cursor!r} is not a cursor of this connection and ordering",
+            argument=argument,
+        )
+    if not all(isinstance(v, str | int) and not isinstance(v, bool) for v in decoded[1:]):
+        raise BadUserInput(f"{argument}: {cursor!r} is not a valid cursor", argument=argument)
+    values: list[Any] = decoded[1:]
+    return values

@@ -1,0 +1,244 @@
+"""The root Query: thin resolvers that validate arguments and hand off to queries/loaders."""
+
+import asyncio
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+import strawberry
+
+from service import queries
+from service.graphql.context import Info
+from service.graphql.errors import BadUserInput
+from service.graphql.filters import (
+    AgreementFilter,
+    OrganizationFilter,
+    OrganizationOrder,
+    PersonFilter,
+)
+from service.graphql.ids import NODE_TYPES, decode_id
+from service.graphql.paging import Ordering, paginate
+from service.graphql.types.agreement import Agreement
+from service.graphql.types.connection import Connection
+from service.graphql.types.enums import OrderDirection, OrganizationOrderField
+from service.graphql.types.initiative import Initiative
+from service.graphql.types.node import Node
+from service.graphql.types.organization import Organization
+from service.graphql.types.person import Person
+from service.graphql.types.representation import Representation
+from service.search_index import search_terms
+
+BUILDERS: dict[str, Any] = {
+    "Organization": Organization.from_row,
+    "Agreement": Agreement.from_row,
+    "Person": Person.from_row,
+    "Representation": Representation.from_row,
+    "Initiative": Initiative.from_row,
+}
+assert set(BUILDERS) == set(NODE_TYPES)
+
+SearchResult = Annotated[
+    Organization | Person | Agreement | Initiative,
+    strawberry.union("SearchResult", description="Anything `search` can find."),
+]
+
+First = Annotated[
+    int | None,
+    strawberry.argument(description="Page forward: at most this many items (0..100; default 100)."),
+]
+After = Annotated[
+    str | None, strawberry.argument(description="Page forward from this cursor (exclusive).")
+]
+Last = Annotated[
+    int | None, strawberry.argument(description="Page backward: at most this many items (0..100).")
+]
+Before = Annotated[
+    str | None, strawberry.argument(description="Page backward from this cursor (exclusive).")
+]
+NO_YEAR = 10_000  # sorts undated organizations after every real year, either way round
+
+
+def _terms(text: str | None, argument: str) -> list[str] | None:
+    if text is None:
+        return None
+    terms = search_terms(text)
+    if not terms:
+        raise BadUserInput(f"{argument} must contain at least one word", argument=argument)
+    return terms
+
+
+def _organization_ordering(order: OrganizationOrder | None) -> Ordering:
+    order = order or OrganizationOrder()
+    descending = order.direction is OrderDirection.DESC
+    org = queries.ORG.c
+    if order.field is OrganizationOrderField.NAME:
+        return Ordering(
+            name=f"organizations:name:{order.direction.name}",
+            keys=(org.name, org.slug),
+            values=lambda row: (row.name, row.slug),
+            descending=descending,
+        )
+    no_year = -NO_YEAR if descending else NO_YEAR
+    return Ordering(
+        name=f"organizations:founded_year:{order.direction.name}",
+        keys=(sa.func.coalesce(org.founded_year, no_year), org.name, org.slug),
+        values=lambda row: (
+            no_year if row.founded_year is None else row.founded_year,
+            row.name,
+            row.slug,
+        ),
+        descending=descending,
+    )
+
+
+async def _load_nodes(info: Info, keys: list[tuple[str, str]]) -> list[Any | None]:
+    """Objects by (type, slug), in order; loads run together so each type is one batch."""
+
+    async def load(type_name: str, slug: str) -> Any | None:
+        if type_name not in BUILDERS:
+            return None
+        row = await info.context.loaders.by_slug[type_name].load(slug)
+        return BUILDERS[type_name](row) if row else None
+
+    return list(await asyncio.gather(*(load(type_name, slug) for type_name, slug in keys)))
+
+
+@strawberry.type(description="Read the ISCT partner network.")
+class Query:
+    @strawberry.field(description="Fetch any object by its global ID; null if it does not exist.")
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="A global ID.")],
+    ) -> Node | None:
+        (found,) = await _load_nodes(info, [decode_id(id)])
+        return found
+
+    @strawberry.field(description="Fetch many objects by global ID, in order; null where missing.")
+    async def nodes(
+        self,
+        info: Info,
+        ids: Annotated[list[strawberry.ID], strawberry.argument(description="Global IDs.")],
+    ) -> list[Node | None]:
+        maximum = info.context.settings.max_page_size
+        if len(ids) > maximum:
+            raise BadUserInput(f"ids takes at most {maximum} IDs, got {len(ids)}", argument="ids")
+        return await _load_nodes(info, [decode_id(global_id) for global_id in ids])
+
+    @strawberry.field(description='One organization by slug ("fact"); null if there is none.')
+    async def organization(
+        self, info: Info, slug: Annotated[str, strawberry.argument(description="Its slug.")]
+    ) -> Organization | None:
+        row = await info.context.loaders.by_slug["Organization"].load(slug)
+        return Organization.from_row(row) if row else None
+
+    @strawberry.field(description="Organizations, sorted by name unless `orderBy` says otherwise.")
+    async def organizations(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        filter: Annotated[
+            OrganizationFilter | None, strawberry.argument(description="Conditions to match.")
+        ] = None,
+        order_by: Annotated[
+            OrganizationOrder | None, strawberry.argument(description="Sort order (default: name).")
+        ] = None,
+    ) -> Connection[Organization]:
+        f = filter or OrganizationFilter()
+        query = queries.organizations_query(
+            info.context.engine.dialect.name,
+            category=f.category.name if f.category else None,
+            region=f.region,
+            agreement_kind=f.agreement_kind.name if f.agreement_kind else None,
+            terms=_terms(f.search, "filter.search"),
+        )
+        return await paginate(
+            info, query, _organization_ordering(order_by), Organization.from_row,
+            first=first, after=after, last=last, before=before,
+        )  # fmt: skip
+
+    @strawberry.field(description='One person by slug ("patrick-hanley"); null if there is none.')
+    async def person(
+        self, info: Info, slug: Annotated[str, strawberry.argument(description="Their slug.")]
+    ) -> Person | None:
+        row = await info.context.loaders.by_slug["Person"].load(slug)
+        return Person.from_row(row) if row else None
+
+    @strawberry.field(description="People, sorted by name.")
+    async def people(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        filter: Annotated[
+            PersonFilter | None, strawberry.argument(description="Conditions to match.")
+        ] = None,
+    ) -> Connection[Person]:
+        f = filter or PersonFilter()
+        query = queries.people_query(
+            info.context.engine.dialect.name,
+            organization=f.organization,
+            terms=_terms(f.search, "filter.search"),
+        )
+        person = queries.PERSON.c
+        ordering = Ordering(
+            name="people:name", keys=(person.name, person.slug),
+            values=lambda row: (row.name, row.slug),
+        )  # fmt: skip
+        return await paginate(
+            info, query, ordering, Person.from_row, first=first, after=after, last=None, before=None
+        )
+
+    @strawberry.field(description="Agreements, sorted by title.")
+    async def agreements(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        filter: Annotated[
+            AgreementFilter | None, strawberry.argument(description="Conditions to match.")
+        ] = None,
+    ) -> Connection[Agreement]:
+        f = filter or AgreementFilter()
+        if f.year_from is not None and f.year_to is not None and f.year_from > f.year_to:
+            raise BadUserInput("filter.yearFrom must not be after filter.yearTo")
+        query = queries.agreements_query(
+            kind=f.kind.name if f.kind else None,
+            year_from=f.year_from,
+            year_to=f.year_to,
+            party=f.party,
+        )
+        agreement = queries.AGREEMENT.c
+        ordering = Ordering(
+            name="agreements:title", keys=(agreement.title, agreement.slug),
+            values=lambda row: (row.title, row.slug),
+        )  # fmt: skip
+        return await paginate(
+            info, query, ordering, Agreement.from_row, first=first, after=after, last=None,
+            before=None,
+        )  # fmt: skip
+
+    @strawberry.field(
+        description="Full-text search over names, acronyms, descriptions, roles and initiatives, "
+        "best match first. Every word must match; the last one may be a prefix."
+    )
+    async def search(
+        self,
+        info: Info,
+        query: Annotated[str, strawberry.argument(description="Words to look for.")],
+        first: Annotated[
+            int | None, strawberry.argument(description="At most this many results (0..100).")
+        ] = 20,
+    ) -> list[SearchResult]:
+        maximum = info.context.settings.max_page_size
+        limit = 20 if first is None else first
+        if not 0 <= limit <= maximum:
+            raise BadUserInput(f"first must be between 0 and {maximum}, got {limit}")
+        terms = _terms(query, "query")
+        assert terms is not None
+        async with info.context.engine.connect() as conn:
+            hits = await queries.search(conn, terms, limit)
+        found = await _load_nodes(info, [(row.kind, row.slug) for row in hits])
+        return [node for node in found if node is not None]

@@ -1,0 +1,48 @@
+"""Initiative: a joint course, workshop, meeting, scholarship, survey..."""
+
+from typing import Any
+
+import strawberry
+
+from service.graphql.context import Info
+from service.graphql.types.node import Node
+from service.graphql.types.organization import Organization
+from service.graphql.types.source import SourceExcerpt
+
+
+@strawberry.type(description="A joint initiative: a course, workshop, meeting, scholarship...")
+class Initiative(Node):
+    db_id: strawberry.Private[int]
+    slug: strawberry.Private[str]
+    name: str = strawberry.field(description="Name of the initiative.")
+    kind: str = strawberry.field(
+        description="course, workshop, meeting, scholarship, survey, pavilion, reception..."
+    )
+    recurrence: str | None = strawberry.field(
+        description='How often it recurs ("annual", "biennial"), where stated.'
+    )
+    year: int | None = strawberry.field(description="The year it took place or began.")
+    description: str | None = strawberry.field(description="What the source says about it.")
+    source: SourceExcerpt | None = strawberry.field(description="The excerpt that states it.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> "Initiative":
+        return cls(
+            db_id=row.id,
+            slug=row.slug,
+            name=row.name,
+            kind=row.kind,
+            recurrence=row.recurrence,
+            year=row.year,
+            description=row.description,
+            source=SourceExcerpt.of(row),
+        )
+
+    @classmethod
+    def from_rows(cls, rows: list[Any]) -> list["Initiative"]:
+        return [cls.from_row(row) for row in rows]
+
+    @strawberry.field(description="The organizations behind it, ISCT first.")
+    async def organizations(self, info: Info) -> list[Organization]:
+        rows = await info.context.loaders.initiative_organizations.load(self.db_id)
+        return Organization.from_rows(rows)

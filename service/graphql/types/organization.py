@@ -1,0 +1,128 @@
+"""Organization: ISCT, the bodies it co-founded, its partners, and every body they contain."""
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from service.graphql.context import Info
+from service.graphql.types.enums import AgreementKind, PartnerCategory
+from service.graphql.types.node import Node
+from service.graphql.types.source import SourceExcerpt
+
+if TYPE_CHECKING:
+    from service.graphql.types.agreement import Agreement
+    from service.graphql.types.initiative import Initiative
+    from service.graphql.types.representation import Representation
+
+AgreementType = Annotated["Agreement", strawberry.lazy("service.graphql.types.agreement")]
+InitiativeType = Annotated["Initiative", strawberry.lazy("service.graphql.types.initiative")]
+RepresentationType = Annotated[
+    "Representation", strawberry.lazy("service.graphql.types.representation")
+]
+
+
+@strawberry.type(description="An organization: ISCT, a co-founded body, a partner, or a body "
+                 "one of them contains (a committee, forum, programme...).")  # fmt: skip
+class Organization(Node):
+    db_id: strawberry.Private[int]
+    parent_id: strawberry.Private[int | None]
+    slug: str = strawberry.field(
+        description='Stable, URL-safe, lowercase key, e.g. "fact", "jacie", "isct".'
+    )
+    name: str = strawberry.field(description="Full name, as the source writes it.")
+    acronym: str | None = strawberry.field(description="Acronym, where the source gives one.")
+    category: PartnerCategory = strawberry.field(description="How the body relates to ISCT.")
+    description: str | None = strawberry.field(
+        description="What the source says about the body, in its own words."
+    )
+    founded_year: int | None = strawberry.field(
+        description="The year the body was founded or established, where the source states it."
+    )
+    website: str | None = strawberry.field(
+        description="Website address, where the source gives one (it currently gives none)."
+    )
+
+    @classmethod
+    def from_row(cls, row: Any) -> "Organization":
+        return cls(
+            db_id=row.id,
+            parent_id=row.parent_id,
+            slug=row.slug,
+            name=row.name,
+            acronym=row.acronym,
+            category=PartnerCategory(row.category),
+            description=row.description,
+            founded_year=row.founded_year,
+            website=row.website,
+        )
+
+    @classmethod
+    def from_rows(cls, rows: list[Any]) -> list["Organization"]:
+        return [cls.from_row(row) for row in rows]
+
+    @strawberry.field(description="Regions the source names for this body, in its order.")
+    async def regions(self, info: Info) -> list[str]:
+        return [row.region for row in await info.context.loaders.regions.load(self.db_id)]
+
+    @strawberry.field(description="The larger body this one sits inside, if any.")
+    async def parent(self, info: Info) -> "Organization | None":
+        if self.parent_id is None:
+            return None
+        row = await info.context.loaders.organization.load(self.parent_id)
+        return Organization.from_row(row) if row else None
+
+    @strawberry.field(description="Bodies that sit inside this one (committees, forums...).")
+    async def units(self, info: Info) -> list["Organization"]:
+        return Organization.from_rows(await info.context.loaders.units.load(self.db_id))
+
+    @strawberry.field(description="The organizations that co-founded this one.")
+    async def cofounders(self, info: Info) -> list["Organization"]:
+        return Organization.from_rows(await info.context.loaders.cofounders.load(self.db_id))
+
+    @strawberry.field(description="The organizations this one co-founded.")
+    async def cofounded(self, info: Info) -> list["Organization"]:
+        return Organization.from_rows(await info.context.loaders.cofounded.load(self.db_id))
+
+    @strawberry.field(
+        description="Agreements this body, or one of its units, is a party to; oldest first, "
+        "undated last."
+    )
+    async def agreements(
+        self,
+        info: Info,
+        kind: Annotated[
+            AgreementKind | None, strawberry.argument(description="Only agreements of this kind.")
+        ] = None,
+    ) -> list[AgreementType]:
+        from service.graphql.types.agreement import Agreement
+
+        rows = await info.context.loaders.agreements.load(self.db_id)
+        if kind is not None:
+            rows = [row for row in rows if row.kind == kind.name]
+        return Agreement.from_rows(rows)
+
+    @strawberry.field(description="People seated at this body or at one of its units.")
+    async def representatives(self, info: Info) -> list[RepresentationType]:
+        from service.graphql.types.representation import Representation
+
+        return Representation.from_rows(await info.context.loaders.representatives.load(self.db_id))
+
+    @strawberry.field(
+        description="Seats held on behalf of this body, wherever they are (e.g. CARM's "
+        "representative on ISCT's Commercialization Committee)."
+    )
+    async def delegates(self, info: Info) -> list[RepresentationType]:
+        from service.graphql.types.representation import Representation
+
+        return Representation.from_rows(await info.context.loaders.delegates.load(self.db_id))
+
+    @strawberry.field(description="Joint initiatives of this body or of one of its units.")
+    async def initiatives(self, info: Info) -> list[InitiativeType]:
+        from service.graphql.types.initiative import Initiative
+
+        return Initiative.from_rows(await info.context.loaders.initiatives.load(self.db_id))
+
+    @strawberry.field(description="The source excerpts that state this body's facts.")
+    async def sources(self, info: Info) -> list[SourceExcerpt]:
+        rows = await info.context.loaders.sources.load(self.db_id)
+        return [SourceExcerpt(document=row.document, quote=row.quote) for row in rows]

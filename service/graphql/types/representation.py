@@ -1,0 +1,65 @@
+"""Representation: a person's seat at one body on behalf of another."""
+
+from typing import Any
+
+import strawberry
+
+from service.graphql.context import Info
+from service.graphql.errors import PublicError
+from service.graphql.types.enums import Designation
+from service.graphql.types.node import Node
+from service.graphql.types.organization import Organization
+from service.graphql.types.person import Person
+from service.graphql.types.source import SourceExcerpt
+
+
+@strawberry.type(description="A seat: a person at a body, on behalf of another body.")
+class Representation(Node):
+    db_id: strawberry.Private[int]
+    slug: strawberry.Private[str]
+    person_id: strawberry.Private[int]
+    organization_id: strawberry.Private[int]
+    on_behalf_of_id: strawberry.Private[int]
+    role: str = strawberry.field(description="The role as the source states it.")
+    designation: Designation | None = strawberry.field(
+        description="PRIMARY or ALTERNATE, where the source says."
+    )
+    source: SourceExcerpt | None = strawberry.field(description="The excerpt that states it.")
+
+    @classmethod
+    def from_row(cls, row: Any) -> "Representation":
+        return cls(
+            db_id=row.id,
+            slug=row.slug,
+            person_id=row.person_id,
+            organization_id=row.organization_id,
+            on_behalf_of_id=row.on_behalf_of_id,
+            role=row.role,
+            designation=Designation(row.designation) if row.designation else None,
+            source=SourceExcerpt.of(row),
+        )
+
+    @classmethod
+    def from_rows(cls, rows: list[Any]) -> list["Representation"]:
+        return [cls.from_row(row) for row in rows]
+
+    @strawberry.field(description="The person holding the seat.")
+    async def person(self, info: Info) -> Person:
+        return Person.from_row(_present(await info.context.loaders.person.load(self.person_id)))
+
+    @strawberry.field(description="Where the person sits.")
+    async def organization(self, info: Info) -> Organization:
+        row = await info.context.loaders.organization.load(self.organization_id)
+        return Organization.from_row(_present(row))
+
+    @strawberry.field(description="Whom the person represents (usually ISCT; not always).")
+    async def on_behalf_of(self, info: Info) -> Organization:
+        row = await info.context.loaders.organization.load(self.on_behalf_of_id)
+        return Organization.from_row(_present(row))
+
+
+def _present(row: Any) -> Any:
+    """Foreign keys guarantee the row; a miss means the data changed mid-request."""
+    if row is None:
+        raise PublicError("the data changed while this request ran; please retry")
+    return row

@@ -1,0 +1,58 @@
+"""The HTTP view: Strawberry's ASGI app with a per-request context and our GraphiQL page."""
+
+import re
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from service.graphql.context import Context
+
+EXAMPLE_QUERY = """\
+# The ISCT partner network. Press the play button (or Ctrl-Enter) to run this query;
+# the Docs pane on the left describes every type and field.
+#
+# The partners page: each partner with its agreements, the people seated at it (and
+# everywhere else they sit), its co-founders and joint initiatives, in one request.
+{
+  organizations(first: 100, filter: {category: PARTNER}) {
+    totalCount
+    nodes {
+      slug
+      name
+      acronym
+      regions
+      agreements { kind year title parties { slug name } }
+      representatives {
+        role
+        designation
+        onBehalfOf { acronym }
+        person { name credentials representations { role organization { name } } }
+      }
+      cofounders { name }
+      initiatives { name recurrence }
+    }
+  }
+  isct: organization(slug: "isct") { name cofounded { name foundedYear } }
+}
+"""
+
+
+class GraphQLView(GraphQL[Context, None]):
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        state = request.app.state
+        return Context(engine=state.engine, settings=state.settings)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """Strawberry's GraphiQL page, opening on our example instead of its placeholder."""
+        example = EXAMPLE_QUERY.replace("\\", "\\\\").replace("`", "\\`").replace("${", "\\${")
+        html = re.sub(
+            r"const EXAMPLE_QUERY = `.*?`;",
+            lambda _match: f"const EXAMPLE_QUERY = `{example}`;",
+            self.graphql_ide_html,
+            count=1,
+            flags=re.DOTALL,
+        )
+        return HTMLResponse(html)
