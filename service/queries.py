@@ -102,7 +102,7 @@ async def units(conn: AsyncConnection, ids: Sequence[int]) -> Rows:
     query = (
         sa.select(ORG.c.parent_id.label("owner"), *ORG_COLUMNS)
         .where(ORG.c.parent_id.in_(ids))
-        .order_by(ORG.c.parent_id, ORG.c.name, ORG.c.id)
+        .order_by(ORG.c.parent_id, ORG.c.name, ORG.c.slug)
     )
     return await _all(conn, query)
 
@@ -128,8 +128,19 @@ async def sources(conn: AsyncConnection, ids: Sequence[int]) -> Rows:
 
 
 def _agreement_order() -> tuple[sa.ColumnElement[Any], ...]:
-    """Chronological, undated agreements last, then by title."""
-    return (AGREEMENT.c.year.is_(None), AGREEMENT.c.year, AGREEMENT.c.title, AGREEMENT.c.id)
+    """Chronological, undated agreements last, then by title: natural keys only, so the
+    order never depends on the order rows were inserted in."""
+    return (AGREEMENT.c.year.is_(None), AGREEMENT.c.year, AGREEMENT.c.title, AGREEMENT.c.slug)
+
+
+def _seat_order() -> tuple[sa.ColumnElement[Any], ...]:
+    """Primary seats before alternates before undesignated ones, then by person and body."""
+    designation = sa.case(
+        (REPRESENTATION.c.designation == "PRIMARY", 0),
+        (REPRESENTATION.c.designation == "ALTERNATE", 1),
+        else_=2,
+    )
+    return (designation, REPRESENTATION.c.slug)
 
 
 async def agreements_of(conn: AsyncConnection, ids: Sequence[int]) -> Rows:
@@ -171,7 +182,7 @@ async def cofounders(conn: AsyncConnection, ids: Sequence[int]) -> Rows:
             PARTY.c.organization_id != AGREEMENT.c.establishes_id,
         )
         .distinct()
-        .order_by(AGREEMENT.c.establishes_id, ORG.c.name, ORG.c.id)
+        .order_by(AGREEMENT.c.establishes_id, ORG.c.name, ORG.c.slug)
     )
     return await _all(conn, query)
 
@@ -187,7 +198,7 @@ async def cofounded(conn: AsyncConnection, ids: Sequence[int]) -> Rows:
             PARTY.c.organization_id.in_(ids),
         )
         .distinct()
-        .order_by(PARTY.c.organization_id, ORG.c.name, ORG.c.id)
+        .order_by(PARTY.c.organization_id, ORG.c.name, ORG.c.slug)
     )
     return await _all(conn, query)
 
@@ -198,7 +209,7 @@ async def representatives(conn: AsyncConnection, ids: Sequence[int]) -> Rows:
     query = (
         sa.select(scope.c.owner, *REPRESENTATION_COLUMNS)
         .join(REPRESENTATION, REPRESENTATION.c.organization_id == scope.c.member)
-        .order_by(scope.c.owner, REPRESENTATION.c.id)
+        .order_by(scope.c.owner, *_seat_order())
     )
     return await _all(conn, query)
 
@@ -208,7 +219,7 @@ async def delegates(conn: AsyncConnection, ids: Sequence[int]) -> Rows:
     query = (
         sa.select(REPRESENTATION.c.on_behalf_of_id.label("owner"), *REPRESENTATION_COLUMNS)
         .where(REPRESENTATION.c.on_behalf_of_id.in_(ids))
-        .order_by(REPRESENTATION.c.on_behalf_of_id, REPRESENTATION.c.id)
+        .order_by(REPRESENTATION.c.on_behalf_of_id, *_seat_order())
     )
     return await _all(conn, query)
 
@@ -225,7 +236,7 @@ async def initiatives_of(conn: AsyncConnection, ids: Sequence[int]) -> Rows:
     query = (
         sa.select(involved.c.owner, *INITIATIVE_COLUMNS)
         .join(INITIATIVE, INITIATIVE.c.id == involved.c.initiative_id)
-        .order_by(involved.c.owner, INITIATIVE.c.name, INITIATIVE.c.id)
+        .order_by(involved.c.owner, INITIATIVE.c.name, INITIATIVE.c.slug)
     )
     return await _all(conn, query)
 
@@ -244,7 +255,7 @@ async def representations_of(conn: AsyncConnection, person_ids: Sequence[int]) -
     query = (
         sa.select(REPRESENTATION.c.person_id.label("owner"), *REPRESENTATION_COLUMNS)
         .where(REPRESENTATION.c.person_id.in_(person_ids))
-        .order_by(REPRESENTATION.c.person_id, REPRESENTATION.c.id)
+        .order_by(REPRESENTATION.c.person_id, *_seat_order())
     )
     return await _all(conn, query)
 

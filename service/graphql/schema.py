@@ -2,6 +2,7 @@
 
 from graphql import GraphQLError
 from strawberry import Schema
+from strawberry.types import ExecutionContext
 from strawberry.extensions import MaskErrors
 from strawberry.schema.config import StrawberryConfig
 
@@ -22,12 +23,21 @@ def _should_mask(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, PublicError)
 
 
+class PartnerGraphSchema(Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Log what went wrong on our side; a client's mistake is the client's to read."""
+        unexpected = [error for error in errors if _should_mask(error)]
+        super().process_errors(unexpected, execution_context)
+
+
 def _mask_errors() -> MaskErrors:
     return MaskErrors(should_mask_error=_should_mask, error_message=MASKED_MESSAGE)
 
 
 def build_schema() -> Schema:
-    return Schema(
+    return PartnerGraphSchema(
         query=Query,
         types=[Organization, Agreement, Person, Representation, Initiative],
         extensions=[_mask_errors],

@@ -1,0 +1,35 @@
+"""A nested query costs a bounded number of SQL statements, whatever the directory's size."""
+
+import pytest
+
+from service.config import Settings
+from tests.conftest import copy_of, serving
+from tests.queries import DEPTH_6_QUERY, FRONTEND_QUERY
+
+# The page, its COUNT, then one statement per relation and nesting level. The curated
+# dataset alone has 24 partners and 30 agreements: one statement per parent row would
+# blow far past this.
+MOST_STATEMENTS = 12
+
+
+@pytest.mark.parametrize(
+    ("query", "variables"),
+    [
+        pytest.param(FRONTEND_QUERY, {}, id="frontend"),
+        pytest.param(DEPTH_6_QUERY, {"first": 100}, id="depth-6"),
+    ],
+)
+async def test_statement_count_is_bounded_and_independent_of_size(
+    template_dir, tmp_path, query, variables
+):
+    counts = {}
+    for name in ("curated", "synthetic:400"):  # 35 organizations, then more than ten times that
+        path = await copy_of(name, template_dir, tmp_path / f"{name.replace(':', '-')}.sqlite3")
+        async with serving(Settings(database_url=f"sqlite+aiosqlite:///{path}")) as (client, sql):
+            response = await client.post("/graphql", json={"query": query, "variables": variables})
+            body = response.json()
+            assert "errors" not in body, body["errors"]
+            assert body["data"]["organizations"]["nodes"], "an empty answer proves nothing"
+            counts[name] = sql.count
+            assert sql.count <= MOST_STATEMENTS, sql.statements
+    assert counts["curated"] == counts["synthetic:400"], counts
