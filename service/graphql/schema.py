@@ -2,9 +2,9 @@
 
 from graphql import GraphQLError
 from strawberry import Schema
-from strawberry.types import ExecutionContext
 from strawberry.extensions import MaskErrors
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
 from service.graphql.errors import PublicError
 from service.graphql.query import Query
