@@ -1,5 +1,6 @@
 """The ASGI app: `create_app(settings)` builds it; the lifespan owns the engine."""
 
+import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -64,8 +65,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
 
 
+@functools.cache
+def _default_app() -> Starlette:
+    return create_app()
+
+
 def __getattr__(name: str) -> Starlette:
-    """`service.app:app` for ASGI servers, built on first access rather than at import."""
+    """`service.app:app` for ASGI servers: built (once) on first access, not at import, so
+    importing this module never reads settings or touches a database."""
     if name == "app":
-        return create_app()
+        return _default_app()
     raise AttributeError(name)
