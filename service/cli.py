@@ -73,6 +73,10 @@ def seed_command(args: argparse.Namespace, settings: Settings) -> int:
     started = time.perf_counter()
     try:
         if args.synthetic is not None:
+            if args.path != DEFAULT_DATASET:
+                raise DatasetError(
+                    "--synthetic", ["give a dataset PATH or --synthetic N, not both"]
+                )
             if args.synthetic < 1:
                 raise DatasetError("--synthetic", ["N must be at least 1"])
             target = synthetic_snapshot(args.synthetic)

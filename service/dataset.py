@@ -5,8 +5,7 @@ leave a half-applied load behind.
 """
 
 import re
-from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,6 +17,23 @@ from service.models import AgreementKind, Designation, PartnerCategory
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Slug = Annotated[str, Strict(), StringConstraints(pattern=SLUG_PATTERN, max_length=200)]
 Text = Annotated[str, Strict(), StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+# Text that fits its column (see service/models.py).
+Name = Annotated[
+    str, Strict(), StringConstraints(strip_whitespace=True, min_length=1, max_length=500)
+]
+Label = Annotated[
+    str, Strict(), StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
+]
+Region = Annotated[
+    str, Strict(), StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+]
+Role = Annotated[
+    str, Strict(), StringConstraints(strip_whitespace=True, min_length=1, max_length=300)
+]
+PersonName = Role
+Document = Region
 Year = Annotated[int, Strict(), Field(ge=1800, le=2100)]
 Quote = Annotated[str, Strict(), StringConstraints(min_length=3)]
 
@@ -34,13 +50,13 @@ class Record(BaseModel):
 
 class OrganizationRecord(Record):
     slug: Slug
-    name: Text
-    acronym: Text | None = None
+    name: Name
+    acronym: Label | None = None
     category: PartnerCategory
     description: Text | None = None
     founded_year: Year | None = None
-    regions: tuple[Text, ...] = ()
-    website: Text | None = None
+    regions: tuple[Region, ...] = ()
+    website: Name | None = None
     parent: Slug | None = None
     quotes: tuple[Quote, ...] = Field(min_length=1)
 
@@ -48,7 +64,7 @@ class OrganizationRecord(Record):
 class AgreementRecord(Record):
     slug: Slug
     kind: AgreementKind
-    title: Text
+    title: Name
     year: Year | None = None
     description: Text | None = None
     parties: tuple[Slug, ...] = Field(min_length=1)
@@ -58,8 +74,8 @@ class AgreementRecord(Record):
 
 class PersonRecord(Record):
     slug: Slug
-    name: Text
-    credentials: tuple[Text, ...] = ()
+    name: PersonName
+    credentials: tuple[Label, ...] = ()
     quote: Quote
 
 
@@ -67,7 +83,7 @@ class RepresentationRecord(Record):
     person: Slug
     organization: Slug
     on_behalf_of: Slug
-    role: Text
+    role: Role
     designation: Designation | None = None
     quote: Quote
 
@@ -79,9 +95,9 @@ class RepresentationRecord(Record):
 
 class InitiativeRecord(Record):
     slug: Slug
-    name: Text
-    kind: Text
-    recurrence: Text | None = None
+    name: Name
+    kind: Label
+    recurrence: Label | None = None
     year: Year | None = None
     description: Text | None = None
     organizations: tuple[Slug, ...] = Field(min_length=1)
@@ -93,7 +109,7 @@ class Dataset(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    document: Text
+    document: Document
     organizations: tuple[OrganizationRecord, ...] = ()
     agreements: tuple[AgreementRecord, ...] = ()
     people: tuple[PersonRecord, ...] = ()
@@ -128,48 +144,87 @@ def normalize_whitespace(text: str) -> str:
 def read_dataset(path: Path) -> Dataset:
     """Parse, validate and cross-check a dataset file, or raise DatasetError."""
     label = str(path)
+    text = _read_text(path, label)
+    return parse_dataset(text, label=label, source_text=lambda document: _source(path, document))
+
+
+def _read_text(path: Path, label: str) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except OSError as error:
         raise DatasetError(label, [f"cannot read the file: {error.strerror}"]) from error
-    source_text = _read_source(path)
-    return parse_dataset(text, label=label, source_text=source_text)
+    except UnicodeDecodeError as error:
+        raise DatasetError(
+            label, [f"the file is not UTF-8 text (byte {error.start}): save it as UTF-8"]
+        ) from error
 
 
-def _read_source(path: Path) -> str | None:
-    """The source page lives in `source/` beside the dataset; quotes are checked against it."""
-    candidates = sorted((path.parent / "source").glob("*.txt"))
-    return candidates[0].read_text(encoding="utf-8") if len(candidates) == 1 else None
+def _source(path: Path, document: str) -> str:
+    """The source page a dataset names lives in `source/` beside it; quotes are checked
+    against it, so a dataset without its source cannot be loaded."""
+    source = path.parent / "source" / document
+    return _read_text(source, str(source))
 
 
-def parse_dataset(text: str, *, label: str, source_text: str | None = None) -> Dataset:
-    """Validate YAML text as a Dataset; every problem found is reported at once."""
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML loader that refuses duplicate keys (PyYAML silently keeps the last one)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+SourceText = str | Callable[[str], str] | None
+
+
+def parse_dataset(text: str, *, label: str, source_text: SourceText = None) -> Dataset:
+    """Validate YAML text as a Dataset; every problem found is reported at once.
+
+    `source_text` is the source page (or a function from the dataset's `document` to it);
+    when given, every quote must be found in it.
+    """
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = getattr(error, "problem", None) or str(error)
-        raise DatasetError(label, [f"{where}YAML syntax error: {problem}"]) from error
+        raise DatasetError(label, [f"{where}YAML error: {problem}"]) from error
     if not isinstance(data, dict):
-        raise DatasetError(label, ["the file must be a mapping with an 'organizations' list"])
+        raise DatasetError(
+            label, ["the file must be a YAML mapping with `document` and lists of records"]
+        )
     try:
         dataset = Dataset.model_validate(data)
     except ValidationError as error:
         raise DatasetError(label, list(_describe(error, root, data))) from error
-    problems = list(_cross_check(dataset, source_text))
+    source = source_text(dataset.document) if callable(source_text) else source_text
+    problems = [_locate(root, data, loc, message) for loc, message in _cross_check(dataset, source)]
     if problems:
         raise DatasetError(label, problems)
     return dataset
 
 
+def _locate(root: yaml.Node | None, data: Any, loc: tuple[Any, ...], message: str) -> str:
+    """`line N: section[slug].field: message`, the line found by walking the YAML nodes."""
+    line = _line_of(root, loc)
+    return f"{f'line {line}: ' if line else ''}{_path(loc, data)}: {message}"
+
+
 def _describe(error: ValidationError, root: yaml.Node | None, data: Any) -> Iterator[str]:
     for item in error.errors():
-        loc = tuple(item["loc"])
-        line = _line_of(root, loc)
-        where = f"line {line}: " if line else ""
-        yield f"{where}{_path(loc, data)}: {item['msg']}"
+        message = item["msg"]
+        if item["type"] not in ("missing", "extra_forbidden"):
+            message += f" (got {item['input']!r:.60})"
+        yield _locate(root, data, tuple(item["loc"]), message)
 
 
 def _path(loc: tuple[Any, ...], data: Any) -> str:
@@ -190,8 +245,13 @@ def _path(loc: tuple[Any, ...], data: Any) -> str:
 
 def _slug_at(node: Any, index: int) -> str | None:
     if isinstance(node, list) and index < len(node) and isinstance(node[index], dict):
-        slug = node[index].get("slug")
-        return slug if isinstance(slug, str) else None
+        record = node[index]
+        slug = record.get("slug")
+        if isinstance(slug, str):
+            return slug
+        person, organization = record.get("person"), record.get("organization")
+        if isinstance(person, str) and isinstance(organization, str):
+            return f"{person}--{organization}"
     return None
 
 
@@ -214,65 +274,89 @@ def _line_of(root: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
     return line
 
 
-def _duplicates(slugs: Iterable[str]) -> list[str]:
-    return sorted(slug for slug, count in Counter(slugs).items() if count > 1)
+Problem = tuple[tuple[Any, ...], str]
 
 
-def _cross_check(dataset: Dataset, source_text: str | None) -> Iterator[str]:
+def _duplicates(values: Sequence[str]) -> Iterator[int]:
+    """Indexes of the second and later occurrences of each value."""
+    seen: set[str] = set()
+    for index, value in enumerate(values):
+        if value in seen:
+            yield index
+        seen.add(value)
+
+
+def _cross_check(dataset: Dataset, source_text: str | None) -> Iterator[Problem]:
     """What a schema cannot see: duplicate keys, dangling references, cycles, quotes."""
-    sections: dict[str, Iterable[str]] = {
-        "organizations": (o.slug for o in dataset.organizations),
-        "agreements": (a.slug for a in dataset.agreements),
-        "people": (p.slug for p in dataset.people),
-        "representations": (r.slug for r in dataset.representations),
-        "initiatives": (i.slug for i in dataset.initiatives),
-    }
-    for section, slugs in sections.items():
-        for slug in _duplicates(slugs):
-            yield f"{section}[{slug}]: duplicate slug {slug!r}"
+    for section in ("organizations", "agreements", "people", "representations", "initiatives"):
+        slugs = [record.slug for record in getattr(dataset, section)]
+        for index in _duplicates(slugs):
+            yield (section, index), f"duplicate slug {slugs[index]!r}"
     orgs = {o.slug: o for o in dataset.organizations}
     people = {p.slug for p in dataset.people}
-
-    def missing(
-        where: str, field: str, slug: str | None, known: set[str] | dict[str, Any]
-    ) -> Iterator[str]:
-        if slug is not None and slug not in known:
-            yield f"{where}.{field}: unknown reference {slug!r}"
-
-    for org in dataset.organizations:
-        yield from missing(f"organizations[{org.slug}]", "parent", org.parent, orgs)
-    for agreement in dataset.agreements:
-        where = f"agreements[{agreement.slug}]"
-        for party in agreement.parties:
-            yield from missing(where, "parties", party, orgs)
-        yield from missing(where, "establishes", agreement.establishes, orgs)
-        if (agreement.kind == AgreementKind.CO_FOUNDING) != (agreement.establishes is not None):
-            yield f"{where}.establishes: required for CO_FOUNDING agreements and only for them"
-        for party in _duplicates(agreement.parties):
-            yield f"{where}.parties: {party!r} is listed twice"
-    for rep in dataset.representations:
-        where = f"representations[{rep.slug}]"
-        yield from missing(where, "person", rep.person, people)
-        yield from missing(where, "organization", rep.organization, orgs)
-        yield from missing(where, "on_behalf_of", rep.on_behalf_of, orgs)
-    for initiative in dataset.initiatives:
-        for member in initiative.organizations:
-            yield from missing(f"initiatives[{initiative.slug}]", "organizations", member, orgs)
-    yield from _parent_cycles(orgs)
+    yield from _references(dataset, set(orgs), people)
+    yield from _parent_cycles(dataset.organizations, orgs)
     if source_text is not None:
-        haystack = normalize_whitespace(source_text)
-        for where, quote in dataset.quotes():
-            if normalize_whitespace(quote) not in haystack:
-                yield f"{where}: quote not found verbatim in the source: {quote[:80]!r}"
+        yield from _quotes(dataset, normalize_whitespace(source_text))
 
 
-def _parent_cycles(orgs: dict[str, OrganizationRecord]) -> Iterator[str]:
-    for slug in orgs:
-        seen = {slug}
-        current = orgs[slug].parent
+def _references(dataset: Dataset, orgs: set[str], people: set[str]) -> Iterator[Problem]:
+    def unknown(loc: tuple[Any, ...], slug: str | None, known: set[str]) -> Iterator[Problem]:
+        if slug is not None and slug not in known:
+            yield loc, f"unknown reference {slug!r}"
+
+    for i, org in enumerate(dataset.organizations):
+        yield from unknown(("organizations", i, "parent"), org.parent, orgs)
+    for i, agreement in enumerate(dataset.agreements):
+        for j, party in enumerate(agreement.parties):
+            yield from unknown(("agreements", i, "parties", j), party, orgs)
+        for j in _duplicates(agreement.parties):
+            yield ("agreements", i, "parties", j), f"{agreement.parties[j]!r} is listed twice"
+        yield from unknown(("agreements", i, "establishes"), agreement.establishes, orgs)
+        if (agreement.kind == AgreementKind.CO_FOUNDING) != (agreement.establishes is not None):
+            yield (
+                ("agreements", i, "establishes"),
+                ("required for CO_FOUNDING agreements and only for them"),
+            )
+    for i, rep in enumerate(dataset.representations):
+        yield from unknown(("representations", i, "person"), rep.person, people)
+        yield from unknown(("representations", i, "organization"), rep.organization, orgs)
+        yield from unknown(("representations", i, "on_behalf_of"), rep.on_behalf_of, orgs)
+    for i, initiative in enumerate(dataset.initiatives):
+        for j, member in enumerate(initiative.organizations):
+            yield from unknown(("initiatives", i, "organizations", j), member, orgs)
+        for j in _duplicates(initiative.organizations):
+            yield (
+                ("initiatives", i, "organizations", j),
+                (f"{initiative.organizations[j]!r} is listed twice"),
+            )
+
+
+def _parent_cycles(
+    records: Sequence[OrganizationRecord], orgs: dict[str, OrganizationRecord]
+) -> Iterator[Problem]:
+    for index, record in enumerate(records):
+        seen = {record.slug}
+        current = record.parent
         while current is not None and current in orgs:
             if current in seen:
-                yield f"organizations[{slug}].parent: parent chain loops back through {current!r}"
+                yield (
+                    ("organizations", index, "parent"),
+                    (f"the parent chain loops back through {current!r}"),
+                )
                 break
             seen.add(current)
             current = orgs[current].parent
+
+
+def _quotes(dataset: Dataset, haystack: str) -> Iterator[Problem]:
+    def check(loc: tuple[Any, ...], quote: str) -> Iterator[Problem]:
+        if normalize_whitespace(quote) not in haystack:
+            yield loc, f"quote not found verbatim in the source: {quote[:80]!r}"
+
+    for i, org in enumerate(dataset.organizations):
+        for j, quote in enumerate(org.quotes):
+            yield from check(("organizations", i, "quotes", j), quote)
+    for section in ("agreements", "people", "representations", "initiatives"):
+        for i, record in enumerate(getattr(dataset, section)):
+            yield from check((section, i, "quote"), record.quote)

@@ -21,11 +21,20 @@ def create_engine(settings: Settings) -> AsyncEngine:
 
 
 def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
+    """The sqlite3 driver commits DDL on its own and begins transactions lazily, so a rolled
+    back migration would leave tables behind. The driver's transaction handling is switched
+    off and SQLAlchemy's begin issues BEGIN itself, as SQLAlchemy's SQLite docs describe."""
+
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")

@@ -137,7 +137,7 @@ class Representation(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    slug: str = Field(sa_column=sa.Column(sa.String(400), nullable=False, unique=True))
+    slug: str = Field(sa_column=sa.Column(sa.String(500), nullable=False, unique=True))
     person_id: int = _fk("person.id", index=False)
     organization_id: int = _fk("organization.id", index=False)
     on_behalf_of_id: int = _fk("organization.id", index=False)

@@ -22,7 +22,7 @@ SEARCH_INDEX = sa.Table(
     "search_index",
     sa.MetaData(),
     sa.Column("kind", sa.String(40)),
-    sa.Column("slug", sa.String(400)),
+    sa.Column("slug", sa.String(500)),
     sa.Column("name", sa.Text),
     sa.Column("body", sa.Text),
 )

@@ -109,11 +109,14 @@ def gql(client: httpx.AsyncClient) -> GraphQL:
 
 
 class StatementCounter:
+    """Counts the queries sent; transaction control (BEGIN) is not a query and not counted."""
+
     def __init__(self) -> None:
         self.statements: list[str] = []
 
     def __call__(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        self.statements.append(statement)
+        if statement.strip().upper() not in ("BEGIN", "COMMIT", "ROLLBACK"):
+            self.statements.append(statement)
 
     @property
     def count(self) -> int:

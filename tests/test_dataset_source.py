@@ -375,9 +375,13 @@ def test_a_tampered_quote_is_rejected_naming_the_record(section: str, label: str
     text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
     with pytest.raises(DatasetError) as raised:
         parse_dataset(text, label="tampered", source_text=SOURCE)
-    assert raised.value.problems == [
-        f"{label.format(**record)}: quote not found verbatim in the source: {tampered[:80]!r}"
-    ]
+    field_path = ".quotes[0]" if section == "organizations" else ".quote"
+    (problem,) = raised.value.problems
+    assert re.fullmatch(r"line \d+: (.*)", problem), problem
+    assert problem.split(": ", 1)[1] == (
+        f"{label.format(**record)}{field_path}: quote not found verbatim in the source: "
+        f"{tampered[:80]!r}"
+    )
 
 
 def test_the_untampered_file_round_trips() -> None:

@@ -136,7 +136,7 @@ def upgrade() -> None:
     op.create_table(
         "representation",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("slug", sa.String(length=400), nullable=False),
+        sa.Column("slug", sa.String(length=500), nullable=False),
         sa.Column("person_id", sa.Integer(), nullable=False),
         sa.Column("organization_id", sa.Integer(), nullable=False),
         sa.Column("on_behalf_of_id", sa.Integer(), nullable=False),
@@ -186,7 +186,7 @@ def _create_search_index() -> None:
         return
     op.execute(
         "CREATE TABLE search_index ("
-        "kind VARCHAR(40) NOT NULL, slug VARCHAR(400) NOT NULL, name TEXT NOT NULL, body TEXT, "
+        "kind VARCHAR(40) NOT NULL, slug VARCHAR(500) NOT NULL, name TEXT NOT NULL, body TEXT, "
         "document tsvector GENERATED ALWAYS AS ("
         "setweight(to_tsvector('english', name), 'A') || "
         "setweight(to_tsvector('english', coalesce(body, '')), 'B')) STORED, "
