@@ -263,18 +263,25 @@ async def representations_of(conn: AsyncConnection, person_ids: Sequence[int]) -
 # --- full-text search -------------------------------------------------------------------
 
 
+EXACT_KEY_BONUS = 1000.0  # far beyond any text score: typing an acronym finds that body first
+
+
 def matching(dialect: str, terms: list[str], kind: str | None = None) -> sa.Select[Any]:
     """(kind, slug, rank) of the indexed nodes that match every term; lower rank is better."""
     rank: sa.ColumnElement[Any]
     condition: sa.ColumnElement[bool] | sa.TextClause
+    exact = sa.case(
+        (sa.func.lower(SEARCH_INDEX.c["keys"]) == " ".join(terms), EXACT_KEY_BONUS), else_=0.0
+    )
     if dialect == "sqlite":
-        # bm25 weights: kind and slug are unindexed; a hit in the name counts ten times.
-        rank = sa.func.bm25(sa.text("search_index"), 0.0, 0.0, 10.0, 1.0)
+        # bm25 weights per column (kind, slug, keys, name, body): an acronym hit counts
+        # most, then a name, then a description.
+        rank = sa.func.bm25(sa.text("search_index"), 0.0, 0.0, 100.0, 10.0, 1.0) - exact
         condition = sa.text("search_index MATCH :match").bindparams(match=fts5_match(terms))
     else:
         query = sa.func.to_tsquery("english", tsquery(terms))
         document: sa.ColumnClause[Any] = sa.column("document")
-        rank = -sa.func.ts_rank_cd(document, query)
+        rank = -sa.func.ts_rank_cd(document, query) - exact
         condition = document.op("@@")(query)
     select = sa.select(SEARCH_INDEX.c.kind, SEARCH_INDEX.c.slug, rank.label("rank")).where(
         condition

@@ -2,7 +2,9 @@
 same transaction as the data it indexes, so search never disagrees with the tables.
 
 SQLite indexes with FTS5, PostgreSQL with a generated tsvector (see the first migration);
-both hold the same (kind, slug, name, body) rows, filled by INSERT ... SELECT in the database.
+both hold the same (kind, slug, keys, name, body) rows, filled by INSERT ... SELECT in the
+database. `keys` holds what a user types to name a thing exactly (an acronym) and ranks
+above a name, which ranks above a description.
 """
 
 import re
@@ -23,6 +25,7 @@ SEARCH_INDEX = sa.Table(
     sa.MetaData(),
     sa.Column("kind", sa.String(40)),
     sa.Column("slug", sa.String(500)),
+    sa.Column("keys", sa.Text),
     sa.Column("name", sa.Text),
     sa.Column("body", sa.Text),
 )
@@ -42,8 +45,8 @@ def _joined(*parts: sa.ColumnElement[str]) -> sa.ColumnElement[str]:
     return joined
 
 
-def _documents() -> list[sa.Select[tuple[str, str, str, str]]]:
-    """One SELECT per searchable type, each giving (kind, slug, name, body)."""
+def _documents() -> list[sa.Select[tuple[str, str, str | None, str, str]]]:
+    """One SELECT per searchable type, each giving (kind, slug, keys, name, body)."""
     roles = (
         sa.select(sa.func.aggregate_strings(REPRESENTATION.c.role, " "))
         .where(REPRESENTATION.c.person_id == PERSON.c.id)
@@ -51,19 +54,19 @@ def _documents() -> list[sa.Select[tuple[str, str, str, str]]]:
     )
     return [
         sa.select(
-            sa.literal("Organization"), ORG.c.slug, ORG.c.name,
-            _joined(ORG.c.acronym, ORG.c.description),
+            sa.literal("Organization"), ORG.c.slug, ORG.c.acronym, ORG.c.name,
+            _joined(ORG.c.description),
         ),
         sa.select(
-            sa.literal("Person"), PERSON.c.slug, PERSON.c.name,
+            sa.literal("Person"), PERSON.c.slug, sa.null(), PERSON.c.name,
             _joined(sa.cast(PERSON.c.credentials, sa.Text), roles),
         ),
         sa.select(
-            sa.literal("Agreement"), AGREEMENT.c.slug, AGREEMENT.c.title,
+            sa.literal("Agreement"), AGREEMENT.c.slug, sa.null(), AGREEMENT.c.title,
             _joined(AGREEMENT.c.description),
         ),
         sa.select(
-            sa.literal("Initiative"), INITIATIVE.c.slug, INITIATIVE.c.name,
+            sa.literal("Initiative"), INITIATIVE.c.slug, sa.null(), INITIATIVE.c.name,
             _joined(INITIATIVE.c.kind, INITIATIVE.c.recurrence, INITIATIVE.c.description),
         ),
     ]  # fmt: skip
@@ -80,7 +83,7 @@ TOKEN = re.compile(r"\w+", re.UNICODE)
 
 def search_terms(query: str) -> list[str]:
     """Words of a user's query; operators and punctuation are never passed to the engine."""
-    return TOKEN.findall(query.lower())[:16]
+    return TOKEN.findall(query.lower())
 
 
 def fts5_match(terms: list[str]) -> str:

@@ -39,19 +39,24 @@ def encode_cursor(order: str, values: tuple[Any, ...]) -> str:
     return _encode(json.dumps([order, *values], separators=(",", ":")))
 
 
-def decode_cursor(cursor: str, *, order: str, arity: int, argument: str) -> list[Any]:
+LARGEST_INT = 2**53  # the sort keys are years and positions; anything larger is forged
+
+
+def decode_cursor(cursor: str, *, order: str, types: tuple[type, ...], argument: str) -> list[Any]:
     """The sort-key values in a cursor made by the same ordering, or a client error."""
     try:
         decoded = json.loads(_decode(cursor))
     except (ValueError, UnicodeError, binascii.Error):
         decoded = None
-    valid = isinstance(decoded, list) and len(decoded) == arity + 1
-    if not valid or decoded[0] != order:
+    if not isinstance(decoded, list) or len(decoded) != len(types) + 1 or decoded[0] != order:
         raise BadUserInput(
             f"{argument}: {cursor!r} is not a cursor of this connection and ordering",
             argument=argument,
         )
-    if not all(isinstance(v, str | int) and not isinstance(v, bool) for v in decoded[1:]):
-        raise BadUserInput(f"{argument}: {cursor!r} is not a valid cursor", argument=argument)
     values: list[Any] = decoded[1:]
+    for value, expected in zip(values, types, strict=True):
+        # bool is an int to Python; a cursor never holds one
+        valid = type(value) is expected and not (type(value) is int and abs(value) > LARGEST_INT)
+        if not valid:
+            raise BadUserInput(f"{argument}: {cursor!r} is not a valid cursor", argument=argument)
     return values

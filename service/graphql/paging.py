@@ -15,11 +15,13 @@ from service.graphql.types.connection import Connection, Edge, PageInfo
 
 @dataclass(frozen=True)
 class Ordering:
-    """A total order: `keys` end in a unique column; `values` reads them back from a row."""
+    """A total order: `keys` end in a unique column; `values` reads them back from a row,
+    and `types` are their Python types (a cursor's values are checked against them)."""
 
     name: str
     keys: Sequence[sa.ColumnElement[Any]]
     values: Callable[[Any], tuple[Any, ...]]
+    types: tuple[type, ...]
     descending: bool = False
 
 
@@ -31,7 +33,7 @@ def _check_size(name: str, value: int | None, maximum: int) -> None:
 
 
 def _cursor(cursor: str, ordering: Ordering, argument: str) -> list[Any]:
-    return decode_cursor(cursor, order=ordering.name, arity=len(ordering.keys), argument=argument)
+    return decode_cursor(cursor, order=ordering.name, types=ordering.types, argument=argument)
 
 
 async def paginate[T](

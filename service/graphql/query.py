@@ -54,6 +54,7 @@ Last = Annotated[
 Before = Annotated[
     str | None, strawberry.argument(description="Page backward from this cursor (exclusive).")
 ]
+MAX_SEARCH_WORDS = 16  # every word must match: more words never find more
 NO_YEAR = 10_000  # sorts undated organizations after every real year, either way round
 
 
@@ -63,6 +64,11 @@ def _terms(text: str | None, argument: str) -> list[str] | None:
     terms = search_terms(text)
     if not terms:
         raise BadUserInput(f"{argument} must contain at least one word", argument=argument)
+    if len(terms) > MAX_SEARCH_WORDS:
+        raise BadUserInput(
+            f"{argument} takes at most {MAX_SEARCH_WORDS} words, got {len(terms)}",
+            argument=argument,
+        )
     return terms
 
 
@@ -75,6 +81,7 @@ def _organization_ordering(order: OrganizationOrder | None) -> Ordering:
             name=f"organizations:name:{order.direction.name}",
             keys=(org.name, org.slug),
             values=lambda row: (row.name, row.slug),
+            types=(str, str),
             descending=descending,
         )
     no_year = -NO_YEAR if descending else NO_YEAR
@@ -86,6 +93,7 @@ def _organization_ordering(order: OrganizationOrder | None) -> Ordering:
             row.name,
             row.slug,
         ),
+        types=(int, str, str),
         descending=descending,
     )
 
@@ -185,7 +193,7 @@ class Query:
         person = queries.PERSON.c
         ordering = Ordering(
             name="people:name", keys=(person.name, person.slug),
-            values=lambda row: (row.name, row.slug),
+            values=lambda row: (row.name, row.slug), types=(str, str),
         )  # fmt: skip
         return await paginate(
             info, query, ordering, Person.from_row, first=first, after=after, last=None, before=None
@@ -213,7 +221,7 @@ class Query:
         agreement = queries.AGREEMENT.c
         ordering = Ordering(
             name="agreements:title", keys=(agreement.title, agreement.slug),
-            values=lambda row: (row.title, row.slug),
+            values=lambda row: (row.title, row.slug), types=(str, str),
         )  # fmt: skip
         return await paginate(
             info, query, ordering, Agreement.from_row, first=first, after=after, last=None,

@@ -6,7 +6,6 @@ from strawberry.extensions import MaskErrors
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
-from service.graphql.errors import PublicError
 from service.graphql.query import Query
 from service.graphql.types.agreement import Agreement
 from service.graphql.types.initiative import Initiative
@@ -18,9 +17,10 @@ MASKED_MESSAGE = "Internal server error"
 
 
 def _should_mask(error: GraphQLError) -> bool:
-    """Parse, validation and client errors are readable; anything unexpected is masked."""
+    """Parse, validation, variable and client errors are readable (graphql-core wraps a
+    variable-coercion error around another GraphQLError); anything unexpected is masked."""
     original = error.original_error
-    return original is not None and not isinstance(original, PublicError)
+    return original is not None and not isinstance(original, GraphQLError)
 
 
 class PartnerGraphSchema(Schema):

@@ -180,16 +180,17 @@ def _create_search_index() -> None:
     if op.get_bind().dialect.name == "sqlite":
         op.execute(
             "CREATE VIRTUAL TABLE search_index USING fts5("
-            "kind UNINDEXED, slug UNINDEXED, name, body, "
+            "kind UNINDEXED, slug UNINDEXED, keys, name, body, "
             "tokenize = 'porter unicode61 remove_diacritics 2')"
         )
         return
     op.execute(
         "CREATE TABLE search_index ("
-        "kind VARCHAR(40) NOT NULL, slug VARCHAR(500) NOT NULL, name TEXT NOT NULL, body TEXT, "
-        "document tsvector GENERATED ALWAYS AS ("
-        "setweight(to_tsvector('english', name), 'A') || "
-        "setweight(to_tsvector('english', coalesce(body, '')), 'B')) STORED, "
+        "kind VARCHAR(40) NOT NULL, slug VARCHAR(500) NOT NULL, keys TEXT, name TEXT NOT NULL, "
+        "body TEXT, document tsvector GENERATED ALWAYS AS ("
+        "setweight(to_tsvector('simple', coalesce(keys, '')), 'A') || "
+        "setweight(to_tsvector('english', name), 'B') || "
+        "setweight(to_tsvector('english', coalesce(body, '')), 'C')) STORED, "
         "PRIMARY KEY (kind, slug))"
     )
     op.execute("CREATE INDEX ix_search_index_document ON search_index USING gin (document)")
