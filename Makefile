@@ -32,8 +32,19 @@ lint: $(INSTALLED)
 typecheck: $(INSTALLED)
 	$(BIN)/mypy
 
+# The whole suite on SQLite, then again on a throwaway PostgreSQL server the tests start.
+# Without PostgreSQL binaries the second half is skipped loudly (REQUIRE_POSTGRES=1 fails).
 pytest: $(INSTALLED)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	TEST_ENGINE=sqlite $(BIN)/python -m pytest $(PYTEST_ARGS)
+	@if $(BIN)/python -c 'import sys; from tests.postgres import find_binaries; sys.exit(find_binaries() is None)'; then \
+		echo "TEST_ENGINE=postgresql $(BIN)/python -m pytest $(PYTEST_ARGS)"; \
+		TEST_ENGINE=postgresql $(BIN)/python -m pytest $(PYTEST_ARGS); \
+	elif [ -n "$(REQUIRE_POSTGRES)" ]; then \
+		echo "PostgreSQL binaries (initdb, pg_ctl) not found, and REQUIRE_POSTGRES is set" >&2; exit 1; \
+	else \
+		printf '\n%s\n%s\n\n' "*** SKIPPED: the PostgreSQL half of the suite (no initdb/pg_ctl found). ***" \
+			"*** Install PostgreSQL (Debian: apt-get install postgresql) to run it. ***" >&2; \
+	fi
 
 schema: $(INSTALLED)
 	$(BIN)/python -m service export-schema > schema.graphql

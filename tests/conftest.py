@@ -1,14 +1,23 @@
-"""A fresh database per test: a template loaded once per session, copied for each test."""
+"""A fresh database per test: a template loaded once per session, copied for each test.
 
+The suite runs on the engine named by TEST_ENGINE: `sqlite` (default; template files are
+copied) or `postgresql` (a throwaway server is started for the session; template databases
+are cloned with CREATE DATABASE ... TEMPLATE).
+"""
+
+import itertools
+import os
 import shutil
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from service.app import create_app
 from service.config import Settings
@@ -16,50 +25,110 @@ from service.dataset import DEFAULT_DATASET, read_dataset
 from service.db import create_engine
 from service.seeding import Snapshot, load, snapshot_of
 from service.synthetic import synthetic_snapshot
+from tests import postgres
 
 GraphQL = Callable[..., Awaitable[dict[str, Any]]]
+ENGINE = os.environ.get("TEST_ENGINE", "sqlite")
+if ENGINE not in ("sqlite", "postgresql"):
+    raise pytest.UsageError(f"TEST_ENGINE must be sqlite or postgresql, not {ENGINE!r}")
 
 
-async def _build(path: Path, target: Snapshot) -> None:
-    engine = create_engine(Settings(database_url=f"sqlite+aiosqlite:///{path}"))
+def pytest_report_header() -> str:
+    return f"database engine: {ENGINE} (TEST_ENGINE)"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    skip = pytest.mark.skip(reason=f"SQLite-only test; this run is on {ENGINE}")
+    for item in items:
+        if ENGINE != "sqlite" and item.get_closest_marker("sqlite_only"):
+            item.add_marker(skip)
+
+
+def _target(name: str) -> Snapshot:
+    if name == "curated":
+        return snapshot_of(read_dataset(DEFAULT_DATASET))
+    return synthetic_snapshot(int(name.split(":")[1]))
+
+
+async def _load_into(url: str, name: str) -> None:
+    engine = create_engine(Settings(database_url=url))
     try:
-        await load(engine, target)
+        await load(engine, _target(name))
     finally:
         await engine.dispose()
 
 
+class Databases:
+    """Hands out fresh databases, each a copy of a template loaded once per session."""
+
+    def __init__(self, workdir: Path, server: postgres.Server | None) -> None:
+        self.workdir = workdir
+        self.server = server
+        self.templates: set[str] = set()
+        self.counter = itertools.count()
+
+    async def fresh(self, name: str = "curated") -> str:
+        """The URL of a new database holding "curated" or "synthetic:N"."""
+        key = name.replace(":", "_")
+        if self.server is None:
+            template = self.workdir / f"template_{key}.sqlite3"
+            if name not in self.templates:
+                await _load_into(f"sqlite+aiosqlite:///{template}", name)
+                self.templates.add(name)
+            path = self.workdir / f"db_{next(self.counter)}.sqlite3"
+            shutil.copyfile(template, path)
+            return f"sqlite+aiosqlite:///{path}"
+        if name not in self.templates:
+            await self._create(f"template_{key}")
+            await _load_into(self.server.url(f"template_{key}"), name)
+            self.templates.add(name)
+        database = f"db_{next(self.counter)}"
+        await self._create(database, template=f"template_{key}")
+        return self.server.url(database)
+
+    async def empty(self) -> str:
+        """The URL of a database with no schema yet."""
+        if self.server is None:
+            return f"sqlite+aiosqlite:///{self.workdir / f'empty_{next(self.counter)}.sqlite3'}"
+        database = f"empty_{next(self.counter)}"
+        await self._create(database)
+        return self.server.url(database)
+
+    async def _create(self, database: str, template: str | None = None) -> None:
+        assert self.server is not None
+        admin = create_async_engine(self.server.url("postgres"), isolation_level="AUTOCOMMIT")
+        try:
+            async with admin.connect() as conn:
+                clause = f" TEMPLATE {template}" if template else ""
+                await conn.execute(sa.text(f"CREATE DATABASE {database}{clause}"))
+        finally:
+            await admin.dispose()
+
+
 @pytest.fixture(scope="session")
-def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("templates")
+def postgres_server() -> Iterator[postgres.Server | None]:
+    if ENGINE != "postgresql":
+        yield None
+        return
+    binaries = postgres.find_binaries()
+    if binaries is None:
+        pytest.exit("TEST_ENGINE=postgresql but no PostgreSQL binaries (initdb) were found", 3)
+    with postgres.running_server(binaries) as server:
+        yield server
 
 
-async def _template(directory: Path, name: str, target: Callable[[], Snapshot]) -> Path:
-    path = directory / f"{name}.sqlite3"
-    if not path.exists():
-        await _build(path, target())
-    return path
-
-
-async def copy_of(name: str, directory: Path, destination: Path) -> Path:
-    """A fresh database file: "curated", or "synthetic:N" for a synthetic directory."""
-    if name == "curated":
-        source = await _template(
-            directory, name, lambda: snapshot_of(read_dataset(DEFAULT_DATASET))
-        )
-    else:
-        size = int(name.split(":")[1])
-        source = await _template(directory, f"synthetic-{size}", lambda: synthetic_snapshot(size))
-    shutil.copyfile(source, destination)
-    return destination
+@pytest.fixture(scope="session")
+def databases(
+    tmp_path_factory: pytest.TempPathFactory, postgres_server: postgres.Server | None
+) -> Databases:
+    return Databases(tmp_path_factory.mktemp("databases"), postgres_server)
 
 
 @pytest.fixture
-async def database(template_dir: Path, tmp_path: Path, request: pytest.FixtureRequest) -> Path:
+async def database_url(databases: Databases, request: pytest.FixtureRequest) -> str:
     """The curated dataset by default; `@pytest.mark.dataset("synthetic:350")` for another."""
     marker = request.node.get_closest_marker("dataset")
-    return await copy_of(
-        marker.args[0] if marker else "curated", template_dir, tmp_path / "db.sqlite3"
-    )
+    return await databases.fresh(marker.args[0] if marker else "curated")
 
 
 @asynccontextmanager
@@ -77,8 +146,8 @@ async def serving(
 
 
 @pytest.fixture
-def settings(database: Path) -> Settings:
-    return Settings(database_url=f"sqlite+aiosqlite:///{database}")
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url)
 
 
 @pytest.fixture

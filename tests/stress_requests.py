@@ -2,7 +2,7 @@
 crash of the interpreter (a SIGSEGV was once seen in this stack) fails the calling test
 instead of taking the test runner down with it.
 
-Usage: python -m tests.stress_requests DATABASE_FILE REQUESTS FIRST
+Usage: python -m tests.stress_requests DATABASE_URL REQUESTS FIRST
 """
 
 import asyncio
@@ -16,7 +16,7 @@ from tests.queries import DEPTH_6_QUERY
 
 
 async def main(database: str, requests: int, first: int) -> int:
-    app = create_app(Settings(database_url=f"sqlite+aiosqlite:///{database}"))
+    app = create_app(Settings(database_url=database))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://stress") as client:

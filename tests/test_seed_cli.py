@@ -27,6 +27,9 @@ from typing import Any
 import pytest
 import yaml
 
+# The CLI is engine-agnostic, but these tests read the SQLite file itself (bytes and rows).
+pytestmark = pytest.mark.sqlite_only
+
 ROOT = Path(__file__).resolve().parent.parent
 DATASET = ROOT / "seed" / "partners.yaml"
 SOURCE_DIR = ROOT / "seed" / "source"

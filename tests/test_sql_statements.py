@@ -3,7 +3,7 @@
 import pytest
 
 from service.config import Settings
-from tests.conftest import copy_of, serving
+from tests.conftest import serving
 from tests.queries import DEPTH_6_QUERY, FRONTEND_QUERY
 
 # The page, its COUNT, then one statement per relation and nesting level. The curated
@@ -19,13 +19,11 @@ MOST_STATEMENTS = 12
         pytest.param(DEPTH_6_QUERY, {"first": 100}, id="depth-6"),
     ],
 )
-async def test_statement_count_is_bounded_and_independent_of_size(
-    template_dir, tmp_path, query, variables
-):
+async def test_statement_count_is_bounded_and_independent_of_size(databases, query, variables):
     counts = {}
     for name in ("curated", "synthetic:400"):  # 35 organizations, then more than ten times that
-        path = await copy_of(name, template_dir, tmp_path / f"{name.replace(':', '-')}.sqlite3")
-        async with serving(Settings(database_url=f"sqlite+aiosqlite:///{path}")) as (client, sql):
+        url = await databases.fresh(name)
+        async with serving(Settings(database_url=url)) as (client, sql):
             response = await client.post("/graphql", json={"query": query, "variables": variables})
             body = response.json()
             assert "errors" not in body, body["errors"]

@@ -12,9 +12,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.mark.slow
 @pytest.mark.dataset("synthetic:1000")
-def test_hundreds_of_nested_requests_in_a_row(database):
+def test_hundreds_of_nested_requests_in_a_row(database_url):
     result = subprocess.run(
-        [sys.executable, "-X", "faulthandler", "-m", "tests.stress_requests", str(database),
+        [sys.executable, "-X", "faulthandler", "-m", "tests.stress_requests", database_url,
          "200", "10"],
         cwd=ROOT, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
@@ -27,9 +27,9 @@ def test_hundreds_of_nested_requests_in_a_row(database):
 
 @pytest.mark.slow
 @pytest.mark.dataset("synthetic:1000")
-def test_full_pages_of_nested_requests(database):
+def test_full_pages_of_nested_requests(database_url):
     result = subprocess.run(
-        [sys.executable, "-X", "faulthandler", "-m", "tests.stress_requests", str(database),
+        [sys.executable, "-X", "faulthandler", "-m", "tests.stress_requests", database_url,
          "10", "100"],
         cwd=ROOT, capture_output=True, text=True, timeout=600,
     )  # fmt: skip

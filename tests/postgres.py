@@ -1,0 +1,88 @@
+"""A throwaway PostgreSQL server for the test suite: initdb in a temporary directory, started
+on a free loopback port, stopped at the end. As root, it runs as an unprivileged user
+(PostgreSQL refuses to run as root).
+"""
+
+import contextlib
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+SEARCH_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+UNPRIVILEGED = ("postgres", "nobody")
+
+
+def find_binaries() -> Path | None:
+    """The directory holding initdb and pg_ctl: PATH first, then Debian's versioned dirs."""
+    on_path = shutil.which("initdb")
+    candidates = [Path(on_path).resolve().parent] if on_path else []
+    candidates += SEARCH_DIRS
+    for directory in candidates:
+        if (directory / "initdb").exists() and (directory / "pg_ctl").exists():
+            return directory
+    return None
+
+
+@dataclass(frozen=True)
+class Server:
+    host: str
+    port: int
+    user: str
+
+    def url(self, database: str) -> str:
+        return f"postgresql+asyncpg://{self.user}@{self.host}:{self.port}/{database}"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _runner() -> tuple[list[str], str]:
+    """The command prefix to run as an unprivileged user, and that user's name."""
+    if os.geteuid() != 0:
+        return [], pwd.getpwuid(os.geteuid()).pw_name
+    for name in UNPRIVILEGED:
+        with contextlib.suppress(KeyError):
+            pwd.getpwnam(name)
+            return ["runuser", "-u", name, "--"], name
+    raise RuntimeError("running as root and no unprivileged user to run PostgreSQL as")
+
+
+@contextlib.contextmanager
+def running_server(binaries: Path) -> Iterator[Server]:
+    prefix, user = _runner()
+    workdir = Path(tempfile.mkdtemp(prefix="partner-graph-pg-"))
+    data, sockets = workdir / "data", workdir / "sockets"
+    sockets.mkdir()
+    if prefix:
+        shutil.chown(workdir, user)
+        shutil.chown(sockets, user)
+    port = _free_port()
+
+    def run(*args: str) -> None:
+        subprocess.run([*prefix, *args], check=True, capture_output=True, timeout=120)
+
+    try:
+        run(str(binaries / "initdb"), "-D", str(data), "-U", user, "--auth=trust",
+            "--encoding=UTF8", "--no-sync")  # fmt: skip
+        options = (
+            f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
+        run(str(binaries / "pg_ctl"), "-D", str(data), "-o", options, "-w", "-t", "60",
+            "-l", str(workdir / "server.log"), "start")  # fmt: skip
+        try:
+            yield Server(host="127.0.0.1", port=port, user=user)
+        finally:
+            run(str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
