@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 
 import sqlalchemy as sa
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -14,6 +15,7 @@ from service.config import Settings
 from service.db import create_engine
 from service.graphql.schema import build_schema
 from service.graphql.view import GraphQLView
+from service.http_cache import GraphQLETagMiddleware
 from service.schema_migrations import upgrade
 
 
@@ -56,6 +58,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         allow_queries_via_get=True,
     )
     return Starlette(
+        middleware=[Middleware(GraphQLETagMiddleware)],
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", healthz),

@@ -59,8 +59,13 @@ class ProgressBar:
             sys.stderr.write("\n")
 
 
+def _loader_settings(settings: Settings) -> Settings:
+    """A load of 100,000 organizations runs statements longer than any request should."""
+    return settings.model_copy(update={"statement_timeout_ms": 0})
+
+
 async def _seed(settings: Settings, target: Snapshot, *, prune: bool, dry_run: bool) -> Plan:
-    engine = create_engine(settings)
+    engine = create_engine(_loader_settings(settings))
     bar = ProgressBar()
     try:
         return await load(engine, target, prune=prune, dry_run=dry_run, progress=bar)
@@ -96,7 +101,7 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     async def seed_if_empty() -> None:
-        engine = create_engine(settings)
+        engine = create_engine(_loader_settings(settings))
         try:
             if await is_empty(engine):
                 plan = await load(engine, snapshot_of(read_dataset(DEFAULT_DATASET)))

@@ -19,7 +19,25 @@ class Settings(BaseSettings):
     migrate_on_startup: bool = Field(
         default=True, description="Apply pending Alembic migrations when the app starts."
     )
-    sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
+    sqlite_busy_timeout_ms: int = Field(
+        default=5000, ge=0, description="How long a write waits for SQLite's lock."
+    )
+    pool_size: int = Field(default=10, ge=1, description="Connections kept open per process.")
+    pool_max_overflow: int = Field(
+        default=10, ge=0, description="Extra connections allowed beyond pool_size under load."
+    )
+    pool_timeout_s: float = Field(
+        default=5.0, gt=0, description="How long a request waits for a free connection (then 503)."
+    )
+    pool_recycle_s: int = Field(
+        default=1800, ge=-1, description="Replace connections older than this (-1: never)."
+    )
+    pool_pre_ping: bool = Field(
+        default=True, description="Test a pooled connection before use; replaces dropped ones."
+    )
+    statement_timeout_ms: int = Field(
+        default=10_000, ge=0, description="PostgreSQL statement_timeout per connection (0: off)."
+    )
     max_page_size: int = Field(default=100, ge=1, description="The largest first/last accepted.")
     graphiql: bool = Field(default=True, description="Serve GraphiQL at GET /graphql.")
 

@@ -10,14 +10,32 @@ from service.config import Settings
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
-    """An engine with SQLite tuned for concurrent readers: WAL, foreign keys, a busy timeout."""
+    """A pooled engine: bounded, pre-pinged and with a statement timeout on PostgreSQL; on
+    SQLite tuned for concurrent readers (WAL, foreign keys, a busy timeout)."""
     path = settings.sqlite_path()
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(settings.database_url, pool_pre_ping=not settings.is_sqlite)
+    engine = create_async_engine(
+        settings.database_url,
+        pool_size=settings.pool_size,
+        max_overflow=settings.pool_max_overflow,
+        pool_timeout=settings.pool_timeout_s,
+        pool_recycle=settings.pool_recycle_s,
+        pool_pre_ping=settings.pool_pre_ping and not settings.is_sqlite,
+        connect_args=_connect_args(settings),
+    )
     if settings.is_sqlite:
         _configure_sqlite(engine, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
     return engine
+
+
+def _connect_args(settings: Settings) -> dict[str, Any]:
+    if settings.is_sqlite:
+        return {}
+    server_settings = {"application_name": "isct-partner-graph"}
+    if settings.statement_timeout_ms:
+        server_settings["statement_timeout"] = str(settings.statement_timeout_ms)
+    return {"server_settings": server_settings, "timeout": settings.pool_timeout_s}
 
 
 def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:

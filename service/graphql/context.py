@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.responses import Response
 
 from service.config import Settings
 from service.graphql.loaders import Loaders
@@ -13,6 +14,7 @@ from service.graphql.loaders import Loaders
 class Context:
     engine: AsyncEngine
     settings: Settings
+    response: Response | None = None  # headers and status of this request's HTTP response
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

@@ -43,7 +43,7 @@ EXAMPLE_QUERY = """\
 class GraphQLView(GraphQL[Context, None]):
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         state = request.app.state
-        return Context(engine=state.engine, settings=state.settings)
+        return Context(engine=state.engine, settings=state.settings, response=response)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         """Strawberry's GraphiQL page, opening on our example instead of its placeholder."""

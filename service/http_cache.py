@@ -1,0 +1,74 @@
+"""HTTP caching of GET queries: an ETag tied to the dataset revision, so a client or CDN can
+revalidate for the price of one tiny query, and every replica computes the same tag.
+
+The seed loader bumps the revision whenever it changes anything; the tag is the revision
+plus a hash of the request's query string, so it changes exactly when the answer can.
+"""
+
+import hashlib
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service import queries
+
+CACHE_CONTROL = "public, no-cache"  # store, but revalidate: the tag makes that cheap
+
+
+def _etag(revision: int, query_string: bytes) -> str:
+    digest = hashlib.sha256(query_string).hexdigest()[:24]
+    return f'"r{revision}-{digest}"'
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return etag in tags or "*" in tags
+
+
+class GraphQLETagMiddleware:
+    def __init__(self, app: ASGIApp, path: str = "/graphql") -> None:
+        self.app = app
+        self.path = path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self._cacheable(scope):
+            await self.app(scope, receive, send)
+            return
+        engine: AsyncEngine = scope["app"].state.engine
+        async with engine.connect() as conn:
+            revision = await queries.dataset_revision(conn)
+        etag = _etag(revision, scope.get("query_string", b""))
+        headers = Headers(scope=scope)
+        if _matches(headers.get("if-none-match"), etag):
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 304,
+                    "headers": [
+                        (b"etag", etag.encode()),
+                        (b"cache-control", CACHE_CONTROL.encode()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": b""})
+            return
+
+        async def send_with_etag(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 200:
+                response_headers = MutableHeaders(scope=message)
+                response_headers["etag"] = etag
+                response_headers["cache-control"] = CACHE_CONTROL
+            await send(message)
+
+        await self.app(scope, receive, send_with_etag)
+
+    def _cacheable(self, scope: Scope) -> bool:
+        """GET queries of the API; not GraphiQL (HTML), not mutations (never over GET)."""
+        if scope["type"] != "http" or scope["method"] != "GET" or scope["path"] != self.path:
+            return False
+        accept: Any = Headers(scope=scope).get("accept", "")
+        return b"query=" in scope.get("query_string", b"") and "text/html" not in accept
