@@ -64,8 +64,10 @@ def _edited_dataset(tmp_path: Path) -> Path:
 
 
 def test_two_replicas_see_one_load_and_agree_on_etags(database_url, tmp_path):
+    # Operators paste plain URLs: both spellings are rewritten to the async driver.
+    plain = database_url.replace("postgresql+asyncpg://", "postgres://")
     with (
-        _replica(database_url, tmp_path / "first.log") as first,
+        _replica(plain, tmp_path / "first.log") as first,
         _replica(database_url, tmp_path / "second.log") as second,
     ):
         before = [httpx.get(f"{base}/graphql", params=QUERY) for base in (first, second)]
@@ -74,7 +76,8 @@ def test_two_replicas_see_one_load_and_agree_on_etags(database_url, tmp_path):
 
         seeded = subprocess.run(
             [sys.executable, "-m", "service", "seed", str(_edited_dataset(tmp_path))],
-            cwd=ROOT, env={**os.environ, "DATABASE_URL": database_url},
+            cwd=ROOT,
+            env={**os.environ, "DATABASE_URL": database_url.replace("+asyncpg", "")},
             capture_output=True, text=True, timeout=120,
         )  # fmt: skip
         assert seeded.returncode == 0, seeded.stderr
