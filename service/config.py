@@ -39,7 +39,22 @@ class Settings(BaseSettings):
         default=10_000, ge=0, description="PostgreSQL statement_timeout per connection (0: off)."
     )
     max_page_size: int = Field(default=100, ge=1, description="The largest first/last accepted.")
-    graphiql: bool = Field(default=True, description="Serve GraphiQL at GET /graphql.")
+    graphiql: bool = Field(
+        default=True, description="Serve GraphiQL at GET /graphql (needs introspection)."
+    )
+    introspection: bool = Field(default=True, description="Answer introspection queries.")
+    suggestions: bool = Field(
+        default=False, description='Add "Did you mean ...?" hints to validation errors.'
+    )
+    max_depth: int = Field(default=12, ge=1, description="Deepest field nesting accepted.")
+    max_aliases: int = Field(
+        default=50, ge=0, description="Most aliases per document, counted through fragments."
+    )
+    max_root_fields: int = Field(default=50, ge=1, description="Most root fields per operation.")
+    max_tokens: int = Field(default=20_000, ge=10, description="Most tokens a document may have.")
+    max_cost: int = Field(
+        default=50_000, ge=1, description="Most objects a query may ask for (see docs/limits)."
+    )
 
     @field_validator("database_url")
     @classmethod

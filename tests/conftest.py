@@ -166,15 +166,26 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 def gql(client: httpx.AsyncClient) -> GraphQL:
-    """POST a query; return the whole JSON body (data and errors)."""
+    """POST a query; return the JSON body's data and errors. Every response must report its
+    cost (extensions.cost, checked here); it is left out of what the tests compare."""
 
     async def run(query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         response = await client.post("/graphql", json={"query": query, "variables": variables})
         assert response.status_code == 200, response.text
-        body: dict[str, Any] = response.json()
-        return body
+        return without_cost(response.json())
 
     return run
+
+
+def without_cost(body: dict[str, Any]) -> dict[str, Any]:
+    """The body less `extensions.cost`, after checking it is there and well-formed."""
+    extensions = body.pop("extensions")
+    cost = extensions.pop("cost")
+    assert set(cost) == {"requested", "actual", "limit"}, cost
+    assert isinstance(cost["actual"], int), cost
+    if extensions:
+        body["extensions"] = extensions
+    return body
 
 
 class StatementCounter:

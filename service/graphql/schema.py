@@ -1,11 +1,16 @@
 """The schema, assembled once per app: types, extensions, and the SDL export."""
 
+from collections.abc import Callable
+
 from graphql import GraphQLError
 from strawberry import Schema
+from strawberry.extensions import DisableIntrospection, MaxTokensLimiter, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from service.config import Settings
 from service.graphql.extensions.public_errors import PublicErrors, is_public
+from service.graphql.extensions.query_limits import QueryLimits, QueryLimitsExtension
 from service.graphql.query import Query
 from service.graphql.types.agreement import Agreement
 from service.graphql.types.initiative import Initiative
@@ -23,11 +28,30 @@ class PartnerGraphSchema(Schema):
         super().process_errors(unexpected, execution_context)
 
 
-def build_schema() -> Schema:
+def _extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
+    """Fresh extension instances for each request (they hold per-request state)."""
+    limits = QueryLimits(
+        max_depth=settings.max_depth,
+        max_aliases=settings.max_aliases,
+        max_root_fields=settings.max_root_fields,
+        max_cost=settings.max_cost,
+        page_size=settings.max_page_size,
+    )
+    extensions: list[Callable[[], SchemaExtension]] = [
+        lambda: PublicErrors(suggestions=settings.suggestions),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: QueryLimitsExtension(limits=limits),
+    ]
+    if not settings.introspection:
+        extensions.append(DisableIntrospection)
+    return extensions
+
+
+def build_schema(settings: Settings | None = None) -> Schema:
     return PartnerGraphSchema(
         query=Query,
         types=[Organization, Agreement, Person, Representation, Initiative],
-        extensions=[PublicErrors],
+        extensions=_extensions(settings or Settings()),
         config=StrawberryConfig(auto_camel_case=True),
     )
 

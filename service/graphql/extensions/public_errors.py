@@ -6,6 +6,7 @@ so load balancers and clients retry; anything else becomes a generic INTERNAL er
 details only reach the log.
 """
 
+import re
 from typing import Any
 
 import sqlalchemy.exc
@@ -34,11 +35,47 @@ def is_unavailable(error: GraphQLError) -> bool:
     return isinstance(error.original_error, UNAVAILABLE)
 
 
+SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+
+
+def _code(error: GraphQLError) -> str:
+    """A stable code for the errors graphql-core and Strawberry raise without one."""
+    if isinstance(error.original_error, GraphQLError):
+        return "BAD_USER_INPUT"  # a variable's value does not fit its type
+    if "Document contains more than" in error.message:
+        return "QUERY_TOO_COMPLEX"  # too many tokens
+    if error.message.startswith("Syntax Error"):
+        return "GRAPHQL_PARSE_FAILED"
+    return "GRAPHQL_VALIDATION_FAILED"
+
+
 class PublicErrors(MaskErrors):
-    def __init__(self) -> None:
-        super().__init__(should_mask_error=lambda error: not is_public(error))
+    def __init__(self, *, suggestions: bool = False) -> None:
+        super().__init__(should_mask_error=lambda _error: True)
+        self.suggestions = suggestions
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        """Every error passes here (see __init__): public ones get a code and lose
+        suggestions; our own failures are replaced."""
+        if is_public(error):
+            return self._public(error)
+        return self._unexpected(error)
+
+    def _public(self, error: GraphQLError) -> GraphQLError:
+        extensions = dict(error.extensions or {})
+        extensions.setdefault("code", _code(error))
+        message = error.message if self.suggestions else SUGGESTION.sub("", error.message)
+        return GraphQLError(
+            message=message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            original_error=error.original_error,
+            extensions=extensions,
+        )
+
+    def _unexpected(self, error: GraphQLError) -> GraphQLError:
         if is_unavailable(error):
             self._set_status(503)
             return self._replace(error, UNAVAILABLE_MESSAGE, "SERVICE_UNAVAILABLE")
