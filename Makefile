@@ -10,6 +10,8 @@ PYTHON ?= $(firstword $(wildcard $(PYENV_ROOT)/versions/3.12.*/bin/python3.12) \
                       $(shell command -v python3.12 python3.13 python3 2>/dev/null))
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# GraphiQL's browser files (npm packages pinned by package-lock.json): the app serves them itself.
+ASSETS := node_modules/.installed
 
 .PHONY: run test lint typecheck pytest schema lock seed clean
 
@@ -20,7 +22,12 @@ $(INSTALLED): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $@
 
-run: $(INSTALLED)
+$(ASSETS): package.json package-lock.json
+	@command -v npm > /dev/null || { echo "npm (Node.js 18+) is required to install GraphiQL's files (package.json)" >&2; exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error > /dev/null
+	touch $@
+
+run: $(INSTALLED) $(ASSETS)
 	$(BIN)/python -m service serve --host $(HOST) --port $(PORT)
 
 test: lint typecheck pytest
@@ -34,7 +41,9 @@ typecheck: $(INSTALLED)
 
 # The whole suite on SQLite, then again on a throwaway PostgreSQL server the tests start.
 # Without PostgreSQL binaries the second half is skipped loudly (REQUIRE_POSTGRES=1 fails).
-pytest: $(INSTALLED)
+# The browser tests (tests/test_browser.py) need Chromium: skipped loudly without it
+# (Debian: apt-get install chromium), failed under REQUIRE_BROWSER=1 (CI).
+pytest: $(INSTALLED) $(ASSETS)
 	TEST_ENGINE=sqlite $(BIN)/python -m pytest $(PYTEST_ARGS)
 	@if $(BIN)/python -c 'import sys; from tests.postgres import find_binaries; sys.exit(find_binaries() is None)'; then \
 		echo "TEST_ENGINE=postgresql $(BIN)/python -m pytest $(PYTEST_ARGS)"; \
@@ -61,4 +70,10 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) data node_modules test-artifacts .pytest_cache .mypy_cache .ruff_cache
+
+# The benchmark suite (bench/README.md): writes bench/RESULTS.md. BENCH_QUICK=1 for a ~2 min
+# subset; BENCH_ARGS="--engines sqlite --sizes 1000,10000" and the like for others.
+.PHONY: bench
+bench: $(INSTALLED)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)

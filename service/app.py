@@ -17,6 +17,7 @@ from service.graphql.schema import build_schema
 from service.graphql.view import GraphQLView
 from service.http_cache import GraphQLETagMiddleware
 from service.schema_migrations import upgrade
+from service.web import routes as browser_routes
 
 
 async def healthz(_request: Request) -> Response:
@@ -53,7 +54,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await engine.dispose()
 
     graphql = GraphQLView(
-        build_schema(),
+        build_schema(settings),
         graphql_ide="graphiql" if settings.graphiql else None,
         allow_queries_via_get=True,
     )
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            *browser_routes(),  # the partners page at /, static files (GraphiQL's included)
         ],
         lifespan=lifespan,
     )

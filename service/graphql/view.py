@@ -1,14 +1,15 @@
-"""The HTTP view: Strawberry's ASGI app with a per-request context and our GraphiQL page."""
+"""The HTTP view: Strawberry's ASGI app with a per-request context and our GraphiQL page
+(service/web.py: self-hosted assets, no CDN)."""
 
-import re
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from service.graphql.context import Context
+from service.web import graphiql_page
 
 EXAMPLE_QUERY = """\
 # The ISCT partner network. Press the play button (or Ctrl-Enter) to run this query;
@@ -46,13 +47,5 @@ class GraphQLView(GraphQL[Context, None]):
         return Context(engine=state.engine, settings=state.settings, response=response)
 
     async def render_graphql_ide(self, request: Request) -> Response:
-        """Strawberry's GraphiQL page, opening on our example instead of its placeholder."""
-        example = EXAMPLE_QUERY.replace("\\", "\\\\").replace("`", "\\`").replace("${", "\\${")
-        html = re.sub(
-            r"const EXAMPLE_QUERY = `.*?`;",
-            lambda _match: f"const EXAMPLE_QUERY = `{example}`;",
-            self.graphql_ide_html,
-            count=1,
-            flags=re.DOTALL,
-        )
-        return HTMLResponse(html)
+        """Our GraphiQL page: self-hosted assets (no CDN), opening on the example query."""
+        return graphiql_page(EXAMPLE_QUERY)

@@ -1,0 +1,532 @@
+"""The browser side in a real browser, offline: GraphiQL and the partners page.
+
+Headless Chromium (Debian's, /usr/bin/chromium; CHROMIUM=... for another) driven by
+Playwright's client, against a real server (`python -m service serve` on a free loopback
+port) over a fresh copy of the curated dataset. Every request to a host other than the
+loopback is blocked and recorded, and fails the test, as does any console error. Each test
+leaves a screenshot in test-artifacts/.
+
+Without Chromium (or the playwright package) these tests are skipped, loudly; with
+REQUIRE_BROWSER=1 (CI) they fail instead. Expected counts come from seed/partners.yaml.
+"""
+
+import asyncio
+import contextlib
+import itertools
+import os
+import re
+import socket
+import sys
+import unicodedata
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+import pytest_asyncio
+import yaml
+
+try:
+    from playwright.async_api import async_playwright, expect
+except ImportError:  # the browser fixture reports it: a skip, or a failure under REQUIRE_BROWSER
+    async_playwright = expect = None
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+DATASET = ROOT / "seed" / "partners.yaml"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    # Belt and braces: no name but the loopback's resolves, whatever asks.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
+]
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+SHOWN = ("CO_FOUNDED", "PARTNER")  # the categories the partners page lists
+TIMEOUT_MS = 15_000
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+# ------------------------------------------------------------------------ the fixtures
+
+
+def _browser_missing() -> str | None:
+    if async_playwright is None:
+        return "the playwright package is not installed (make test installs it)"
+    if not os.access(CHROMIUM, os.X_OK):
+        return f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium; or set CHROMIUM)"
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def browser() -> AsyncIterator[Any]:
+    missing = _browser_missing()
+    if missing and os.environ.get("REQUIRE_BROWSER"):
+        pytest.fail(f"REQUIRE_BROWSER is set, but {missing}")
+    if missing:
+        pytest.skip(f"*** BROWSER TESTS SKIPPED: {missing}. REQUIRE_BROWSER=1 makes this fail ***")
+    async with async_playwright() as playwright:
+        # Playwright gives every launch a fresh, temporary user data directory.
+        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def server(browser: Any, databases: Any, tmp_path_factory: pytest.TempPathFactory):
+    """The base URL of `python -m service serve` over a fresh copy of the curated dataset."""
+    database_url = await databases.fresh("curated")
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("server") / "server.log"
+    with log_path.open("wb") as log:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "service", "serve", "--host", "127.0.0.1", "--port", str(port),
+            cwd=ROOT,
+            env={**os.environ, "DATABASE_URL": database_url},
+            stdout=log,
+            stderr=log,
+        )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient() as client:
+            for _ in range(300):
+                if process.returncode is not None:
+                    break
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get(f"{base}/readyz")).status_code == 200:
+                        break
+                await asyncio.sleep(0.1)
+            else:
+                pytest.fail(f"the server was not ready in 30 s:\n{log_path.read_text()}")
+        if process.returncode is not None:
+            pytest.fail(f"the server exited ({process.returncode}):\n{log_path.read_text()}")
+        yield base
+    finally:
+        if process.returncode is None:
+            process.terminate()
+            try:
+                await asyncio.wait_for(process.wait(), 10)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+
+
+@dataclass
+class Tab:
+    """A page in a fresh browser context, with what it asked for and what went wrong."""
+
+    page: Any
+    base: str
+    requests: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    async def open(self, path: str) -> None:
+        await self.page.goto(self.base + path)
+
+    async def screenshot(self, name: str, **options: Any) -> Path:
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        await self.page.screenshot(path=path, **options)
+        return path
+
+    def paths(self, method: str = "GET") -> list[str]:
+        return [url.split(" ", 1)[1] for url in self.requests if url.startswith(f"{method} ")]
+
+    def assert_clean(self) -> None:
+        assert self.blocked == [], f"requests to hosts other than the loopback: {self.blocked}"
+        assert self.errors == [], f"console errors: {self.errors}"
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def tab(browser: Any, server: str) -> AsyncIterator[Tab]:
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = await context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    tab = Tab(page, server)
+
+    async def guard(route: Any) -> None:
+        if urlsplit(route.request.url).hostname in LOOPBACK:
+            await route.continue_()
+        else:
+            tab.blocked.append(route.request.url)
+            await route.abort("blockedbyclient")
+
+    def on_request(request: Any) -> None:
+        parts = urlsplit(request.url)
+        tab.requests.append(f"{request.method} {parts.path}")
+
+    def on_console(message: Any) -> None:
+        if message.type == "error":
+            tab.errors.append(f"{message.text} ({message.location.get('url')})")
+
+    await context.route("**/*", guard)
+    page.on("request", on_request)
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: tab.errors.append(f"uncaught: {error}"))
+
+    def on_failure(request: Any) -> None:
+        # ERR_ABORTED: cancelled by leaving the page (a favicon still loading, say).
+        if request.failure != "net::ERR_ABORTED":
+            tab.errors.append(f"failed: {request.url} {request.failure}")
+
+    page.on("requestfailed", on_failure)
+    try:
+        yield tab
+    finally:
+        await context.close()
+
+
+# ------------------------------------------------------------------------ expectations
+
+
+@cache
+def dataset() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(DATASET.read_text(encoding="utf-8"))
+    return data
+
+
+def orgs() -> dict[str, dict[str, Any]]:
+    return {org["slug"]: org for org in dataset()["organizations"]}
+
+
+def shown() -> list[str]:
+    """The organizations the page lists: co-founded bodies and partners."""
+    return [slug for slug, org in orgs().items() if org["category"] in SHOWN]
+
+
+def scope(slug: str) -> set[str]:
+    """A body and its units: the API's relations include the units' (README)."""
+    return {slug} | {s for s, org in orgs().items() if org.get("parent") == slug}
+
+
+def agreements_of(slug: str) -> list[dict[str, Any]]:
+    return [a for a in dataset()["agreements"] if scope(slug) & set(a["parties"])]
+
+
+def fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def search_text(slug: str) -> str:
+    """What the page's search box looks in (see searchText in partners.js)."""
+    org, people = orgs()[slug], {p["slug"]: p for p in dataset()["people"]}
+    seats = dataset()["representations"]
+    words = [org["name"], org.get("acronym") or "", org.get("description") or ""]
+    words += org.get("regions", [])
+    words += [a["title"] for a in agreements_of(slug)]
+    for seat in seats:
+        if seat["organization"] in scope(slug) or seat["on_behalf_of"] == slug:
+            words += [people[seat["person"]]["name"], seat["role"]]
+    words += [i["name"] for i in dataset()["initiatives"] if scope(slug) & set(i["organizations"])]
+    return fold("\n".join(words))
+
+
+def expected(category: str = "", region: str = "", kind: str = "", search: str = "") -> set[str]:
+    """The slugs the page should show for these filters, from the dataset file."""
+    return {
+        slug
+        for slug in shown()
+        if (not category or orgs()[slug]["category"] == category)
+        and (not region or region in orgs()[slug].get("regions", []))
+        and (not kind or any(a["kind"] == kind for a in agreements_of(slug)))
+        and all(word in search_text(slug) for word in fold(search).split())
+    }
+
+
+def expected_network() -> tuple[set[str], dict[str, set[frozenset[str]]]]:
+    """Nodes and edges by kind, as partners.js derives them from the one response."""
+    edges: dict[str, set[frozenset[str]]] = {
+        "agreement": set(),
+        "cofounding": set(),
+        "person": set(),
+    }
+    for slug in shown():
+        for agreement in agreements_of(slug):
+            if agreement["kind"] == "CO_FOUNDING":
+                continue
+            for party in set(agreement["parties"]) - scope(slug):
+                edges["agreement"].add(frozenset({slug, party}))
+    for agreement in dataset()["agreements"]:
+        if agreement["kind"] == "CO_FOUNDING" and agreement.get("establishes") in shown():
+            for founder in agreement["parties"]:
+                edges["cofounding"].add(frozenset({founder, agreement["establishes"]}))
+    seated: dict[str, set[str]] = {}
+    for seat in dataset()["representations"]:
+        for slug in shown():
+            if seat["organization"] in scope(slug):
+                seated.setdefault(seat["person"], set()).add(slug)
+    for at in seated.values():
+        edges["person"] |= {frozenset(pair) for pair in itertools.combinations(sorted(at), 2)}
+    nodes = set(shown()).union(*(pair for pairs in edges.values() for pair in pairs))
+    return nodes, edges
+
+
+# ------------------------------------------------------------------------ GraphiQL
+
+
+async def test_graphiql_loads_offline_and_runs_its_example_query(tab: Tab):
+    await tab.open("/graphql")
+    editor = tab.page.locator(".graphiql-query-editor")
+    await expect(editor).to_contain_text("organizations(first: 100")
+    await tab.page.get_by_role("button", name=re.compile("Execute query")).click()
+    result = tab.page.locator(".graphiql-response")
+    await expect(result).to_contain_text('"totalCount": 24')
+    first = min(orgs()[slug]["name"] for slug in shown() if orgs()[slug]["category"] == "PARTNER")
+    await expect(result).to_contain_text(first)
+    await tab.screenshot("graphiql")
+
+    vendor = [path for path in tab.paths() if path.startswith("/static/vendor/")]
+    packages = {path.split("/")[3].split("@")[0] for path in vendor}
+    assert packages == {"react", "react-dom", "graphiql"}
+    assert tab.paths("POST").count("/graphql") >= 2  # the schema, then the query
+    tab.assert_clean()
+
+
+async def test_graphiql_docs_pane_shows_every_description(tab: Tab):
+    async with httpx.AsyncClient() as client:
+        response = await client.post(f"{tab.base}/graphql", json={"query": INTROSPECTION})
+    types = response.json()["data"]["__schema"]["types"]
+    types = [t for t in types if not t["name"].startswith("__")]  # introspection's own
+    assert undescribed(types) == [], "every element of the schema has a description"
+
+    await tab.open("/graphql")
+    docs = tab.page.locator(".graphiql-doc-explorer")
+    back = docs.locator(".graphiql-doc-explorer-back")
+    await tab.page.get_by_role("button", name="Show Documentation Explorer").click()
+    await expect(docs).to_contain_text("All Schema Types")
+    checked = 0
+    for type_ in types:
+        await (
+            docs.locator(".graphiql-doc-explorer-content")
+            .get_by_role("link", name=type_["name"], exact=True)
+            .last.click()
+        )
+        await expect(docs.locator(".graphiql-doc-explorer-title")).to_have_text(type_["name"])
+        members = [
+            *(type_["fields"] or []),
+            *(type_["inputFields"] or []),
+            *(type_["enumValues"] or []),
+        ]
+        for text in [type_["description"], *(member["description"] for member in members)]:
+            if text:
+                await expect(docs).to_contain_text(_rendered(text))
+                checked += 1
+        for field_ in type_["fields"] or []:
+            if any(arg["description"] for arg in field_["args"]):
+                await docs.get_by_role("link", name=field_["name"], exact=True).first.click()
+                for arg in field_["args"]:
+                    await expect(docs).to_contain_text(_rendered(arg["description"]))
+                    checked += 1
+                await back.click()
+        if type_["name"] == "Organization":
+            await tab.screenshot("graphiql-docs")
+        await back.click()
+        await expect(docs).to_contain_text("All Schema Types")
+    assert checked > 150  # every type, field, argument, input field and enum value
+    tab.assert_clean()
+
+
+INTROSPECTION = """{ __schema { types { name description
+  fields { name description args { name description } }
+  inputFields { name description } enumValues { name description } } } }"""
+
+
+def undescribed(types: list[dict[str, Any]]) -> list[str]:
+    """Every type, field, argument, input field and enum value without a description."""
+    missing = []
+    for type_ in types:
+        if not type_["description"]:
+            missing.append(type_["name"])
+        for member in [
+            *(type_["fields"] or []),
+            *(type_["inputFields"] or []),
+            *(type_["enumValues"] or []),
+        ]:
+            if not member["description"]:
+                missing.append(f"{type_['name']}.{member['name']}")
+            missing += [
+                f"{type_['name']}.{member['name']}({arg['name']})"
+                for arg in member.get("args", [])
+                if not arg["description"]
+            ]
+    return missing
+
+
+def _rendered(markdown: str) -> str:
+    """A description as the docs pane renders it: Markdown code spans lose their backticks."""
+    return re.sub(r"\s+", " ", markdown.replace("`", "")).strip()
+
+
+# ------------------------------------------------------------------------ partners page
+
+
+async def visible(tab: Tab) -> set[str]:
+    slugs = await tab.page.eval_on_selector_all(
+        "article.card:not([hidden])", "cards => cards.map(card => card.dataset.slug)"
+    )
+    return set(slugs)
+
+
+async def open_partners(tab: Tab, query: str = "") -> None:
+    await tab.open(f"/{query}")
+    await tab.page.wait_for_selector("body[data-ready]")
+
+
+async def test_partners_page_renders_every_partner_from_one_request(tab: Tab):
+    await open_partners(tab)
+    partners = {s for s in shown() if orgs()[s]["category"] == "PARTNER"}
+    cofounded = {s for s in shown() if orgs()[s]["category"] == "CO_FOUNDED"}
+    assert (len(partners), len(cofounded)) == (24, 2)
+    page = tab.page
+    for group, slugs in (("PARTNER", partners), ("CO_FOUNDED", cofounded)):
+        cards = page.locator(f"#group-{group} article.card")
+        assert set(await cards.evaluate_all("cs => cs.map(c => c.dataset.slug)")) == slugs
+        names = await cards.locator("h3").all_inner_texts()
+        assert names == sorted(names)  # the API's order: by name
+    status = page.get_by_role("status")
+    await expect(status).to_have_text("Showing 26 of 26 organizations: 2 co-founded, 24 partners.")
+
+    # A card: the timeline (years), the representatives, the co-founders, the initiatives.
+    fact = page.locator("#org-fact")
+    await expect(fact.locator(".facts")).to_contain_text("Co-founded by ASTCT and ISCT")
+    await expect(fact.locator(".representatives")).to_contain_text("Patrick Hanley, PhD")
+    await expect(fact.locator(".representatives")).to_contain_text("Forum on Regenerative")
+    years = await page.locator("#org-ebmt .timeline time").all_inner_texts()
+    assert years == sorted(str(a["year"]) for a in agreements_of("ebmt") if a.get("year"))
+    await expect(page.locator("#org-carm .delegates")).to_contain_text("Antonio Lee")
+    await expect(page.locator("#org-cba .initiatives")).to_contain_text("Cord Blood Connect")
+
+    assert tab.paths("POST") == ["/graphql"]  # one request renders the page
+    own = {"/static/partners.css", "/static/partners.js", "/static/favicon.svg"}
+    assert set(tab.paths()) == {"/", *own}
+    await tab.screenshot("partners", full_page=True)
+    tab.assert_clean()
+
+
+async def test_partners_filters_and_search_change_what_is_shown(tab: Tab):
+    await open_partners(tab)
+    page = tab.page
+    status = page.get_by_role("status")
+    category = page.get_by_label("Category")
+    region = page.get_by_label("Region")
+    kind = page.get_by_label("Agreement")
+    search = page.get_by_role("searchbox", name="Search")
+
+    async def shows(want: set[str]) -> None:
+        assert len(want) < 26
+        await expect(status).to_contain_text(f"Showing {len(want)} of 26 organizations")
+        assert await visible(tab) == want
+
+    await category.select_option("CO_FOUNDED")
+    await shows(expected(category="CO_FOUNDED"))
+    assert await page.locator("#group-PARTNER").is_hidden()
+    await category.select_option("")
+
+    await region.select_option("Europe")
+    await shows(expected(region="Europe"))
+    await region.select_option("Korea")
+    await shows(expected(region="Korea"))
+    await expect(page).to_have_url(re.compile(r"\?region=Korea$"))  # a view can be linked to
+    await region.select_option("")
+
+    await kind.select_option("MEMORANDUM_OF_UNDERSTANDING")
+    await shows(expected(kind="MEMORANDUM_OF_UNDERSTANDING"))
+    await kind.select_option("MEMBERSHIP")
+    await shows(expected(kind="MEMBERSHIP"))  # NASEM's is its forum's: relations include units
+    assert "nasem" in await visible(tab)
+    await kind.select_option("")
+
+    await search.fill("marrow")
+    await shows(expected(search="marrow"))
+    await search.fill("hanley")  # a person: the bodies where he sits
+    await shows(expected(search="hanley"))
+    assert await visible(tab) == {"fact", "nasem"}
+    await search.fill("cord blood")
+    await shows(expected(search="cord blood"))
+
+    await search.fill("marrow")
+    await kind.select_option("COLLABORATION")
+    await shows(expected(kind="COLLABORATION", search="marrow"))
+    await tab.screenshot("partners-filtered", full_page=True)
+
+    await page.get_by_role("button", name="Clear filters").click()
+    await expect(status).to_contain_text("Showing 26 of 26 organizations")
+    assert await search.input_value() == ""
+
+    # A link with filters opens on them.
+    await open_partners(tab, "?region=Europe&q=education")
+    await shows(expected(region="Europe", search="education"))
+    assert await region.input_value() == "Europe"
+    assert tab.paths("POST") == ["/graphql", "/graphql"]  # one per page load, none per filter
+    tab.assert_clean()
+
+
+async def test_partners_filters_work_from_the_keyboard(tab: Tab):
+    await open_partners(tab)
+    page = tab.page
+    await page.keyboard.press("Tab")
+    await expect(page.get_by_role("link", name="Skip to the organizations")).to_be_focused()
+    search = page.get_by_role("searchbox", name="Search")
+    while not await search.evaluate("input => input === document.activeElement"):
+        await page.keyboard.press("Tab")
+    await page.keyboard.type("korea")
+    await expect(page.get_by_role("status")).to_contain_text(
+        f"Showing {len(expected(search='korea'))} of 26"
+    )
+    await page.keyboard.press("Tab")  # the category
+    await expect(page.get_by_label("Category")).to_be_focused()
+    await page.keyboard.press("ArrowDown")  # Co-founded by ISCT
+    await expect(page.get_by_role("status")).to_contain_text(
+        f"Showing {len(expected(category='CO_FOUNDED', search='korea'))} of 26"
+    )
+    tab.assert_clean()
+
+
+async def test_partners_network_links_organizations(tab: Tab):
+    await open_partners(tab)
+    page = tab.page
+    network = page.locator("#network")
+    nodes, edges = expected_network()
+    drawn = set(await network.locator(".node").evaluate_all("ns => ns.map(n => n.dataset.slug)"))
+    assert drawn == nodes
+    for kind, pairs in edges.items():
+        lines = network.locator(f"line.edge[data-kind={kind}]")
+        got = await lines.evaluate_all("ls => ls.map(l => [l.dataset.from, l.dataset.to])")
+        assert {frozenset(pair) for pair in got} == pairs, kind
+        assert len(got) == len(pairs)
+    cofoundings = (("isct", "fact"), ("astct", "fact"), ("isct", "jacie"), ("ebmt", "jacie"))
+    assert edges["cofounding"] == {frozenset(pair) for pair in cofoundings}
+    assert edges["person"] == {frozenset(("fact", "nasem")), frozenset(("jacie", "wbmt"))}
+    summary = f"{len(nodes)} organizations and {sum(map(len, edges.values()))} links"
+    await expect(page.locator("#network-summary")).to_contain_text(summary)
+    await page.locator(".network").screenshot(path=ARTIFACTS / "partners-network.png")
+
+    # Filtering fades the others; a node is a link to its card.
+    await page.get_by_label("Region").select_option("Korea")
+    faded = await network.locator("a.node.dim").count()
+    assert faded == len(shown()) - len(expected(region="Korea"))
+    await network.locator('a.node[data-slug="carm"]').click()
+    await expect(page.locator("#org-carm")).to_be_focused()
+    tab.assert_clean()

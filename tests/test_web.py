@@ -1,0 +1,175 @@
+"""The browser side over HTTP, without a browser: what the pages load, from where, and how
+it is cached. The browser itself runs in tests/test_browser.py."""
+
+import html
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from service import web
+from service.config import Settings
+from service.graphql.view import EXAMPLE_QUERY
+from tests.conftest import serving
+
+ROOT = Path(__file__).resolve().parent.parent
+HTML = {"Accept": "text/html"}
+MOST_STATEMENTS = 32  # the partners page's one request; see the test
+
+
+def fake_node_modules(root: Path, versions: dict[str, str]) -> Path:
+    """A node_modules holding the vendor files, each saying which file it is."""
+    for package, version in versions.items():
+        (root / package).mkdir(parents=True)
+        (root / package / "package.json").write_text(json.dumps({"version": version}))
+        for name in web.VENDOR_FILES[package]:
+            (root / package / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / package / name).write_text(f"/* {package} {name} */")
+    return root
+
+
+@pytest.fixture
+def node_modules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = fake_node_modules(
+        tmp_path / "node_modules", {"react": "18.2.0", "react-dom": "18.2.0", "graphiql": "9.9.9"}
+    )
+    monkeypatch.setattr(web, "NODE_MODULES", root)
+    return root
+
+
+def sources(page: str) -> list[str]:
+    return re.findall(r'(?:src|href)="([^"]*)"', page)
+
+
+async def test_pages_allow_only_their_own_origin(client, node_modules):
+    for path in ("/", "/graphql"):
+        response = await client.get(path, headers=HTML)
+        assert response.status_code == 200
+        policy = response.headers["content-security-policy"]
+        assert policy == web.CONTENT_SECURITY_POLICY
+        directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+        assert directives["default-src"] == "'self'"
+        assert directives["script-src"] == "'self'"  # no inline script, no eval
+        assert directives["style-src"] == "'self'"
+        assert "unsafe" not in policy
+        for url in sources(response.text):
+            assert not re.match(r"[a-z]+:", url) or url.startswith("data:"), url
+        assert "<script>" not in response.text  # every script is a file
+
+
+async def test_graphiql_loads_pinned_assets_under_versioned_urls(client, node_modules):
+    page = (await client.get("/graphql", headers=HTML)).text
+    vendor = [url for url in sources(page) if url.startswith("static/vendor/")]
+    assert vendor == [
+        "static/vendor/graphiql@9.9.9/graphiql.min.css",
+        "static/vendor/react@18.2.0/umd/react.production.min.js",
+        "static/vendor/react-dom@18.2.0/umd/react-dom.production.min.js",
+        "static/vendor/graphiql@9.9.9/graphiql.min.js",
+    ]
+    for url in vendor:
+        response = await client.get(f"/{url}")
+        assert response.status_code == 200, url
+        assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert response.headers["x-content-type-options"] == "nosniff"
+        package, file = url.split("/", 3)[2].split("@")[0], url.split("/", 3)[3]
+        assert response.text == f"/* {package} {file} */"
+    assert (await client.get(f"/{vendor[0]}")).headers["content-type"].startswith("text/css")
+    assert "javascript" in (await client.get(f"/{vendor[-1]}")).headers["content-type"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/vendor/graphiql@9.9.8/graphiql.min.js",  # not the installed version
+        "/static/vendor/graphiql@9.9.9/package.json",  # not a listed file
+        "/static/vendor/graphiql@9.9.9/graphiql.js",
+        "/static/vendor/left-pad@1.0.0/index.js",  # not a listed package
+        "/static/vendor/graphiql@9.9.9/../react/umd/react.production.min.js",
+        "/static/vendor/graphiql@9.9.9/%2e%2e/react/umd/react.production.min.js",
+    ],
+)
+async def test_only_listed_files_of_installed_versions_are_served(client, node_modules, path):
+    assert (await client.get(path)).status_code == 404
+
+
+async def test_graphiql_without_its_assets_says_what_to_run(client, tmp_path, monkeypatch):
+    fake_node_modules(tmp_path / "node_modules", {"react": "18.2.0"})
+    monkeypatch.setattr(web, "NODE_MODULES", tmp_path / "node_modules")
+    response = await client.get("/graphql", headers=HTML)
+    assert response.status_code == 503
+    assert response.headers["content-type"].startswith("text/html")
+    assert "graphiql, react-dom" in response.text
+    assert "<code>npm ci</code>" in response.text
+    assert "make run" in response.text
+    assert "<script" not in response.text  # no CDN fallback
+    assert "unpkg" not in response.text
+    # The API itself does not need them.
+    query = '{ organization(slug: "fact") { acronym } }'
+    answer = await client.post("/graphql", json={"query": query})
+    assert answer.json()["data"] == {"organization": {"acronym": "FACT"}}
+
+
+async def test_graphiql_opens_on_the_example_query(client, node_modules):
+    page = (await client.get("/graphql", headers=HTML)).text
+    attribute = re.search(r'data-example-query="([^"]*)"', page)
+    assert attribute is not None
+    assert html.unescape(attribute.group(1)) == EXAMPLE_QUERY
+
+
+async def test_own_static_files_revalidate(client):
+    page = (await client.get("/")).text
+    own = [url for url in sources(page) if url.startswith("static/")]
+    assert own == ["static/favicon.svg", "static/partners.css", "static/partners.js"]
+    for url in [*own, "static/graphiql.js", "static/graphiql.css"]:
+        response = await client.get(f"/{url}")
+        assert response.status_code == 200, url
+        assert response.headers["cache-control"] == "no-cache"
+        etag = response.headers["etag"]
+        revalidated = await client.get(f"/{url}", headers={"If-None-Match": etag})
+        assert revalidated.status_code == 304
+    assert (await client.get("/static/nothing.js")).status_code == 404
+
+
+def partners_page_query() -> str:
+    script = (ROOT / "service" / "static" / "partners.js").read_text(encoding="utf-8")
+    match = re.search(r"const QUERY = `(.*?)`;", script, flags=re.DOTALL)
+    assert match is not None
+    return match.group(1)
+
+
+async def test_the_partners_page_query_is_one_bounded_request(databases):
+    """The page's one request answers in full, at a cost in SQL statements that does not
+    grow with the directory."""
+    counts = {}
+    for name in ("curated", "synthetic:400"):
+        async with serving(Settings(database_url=await databases.fresh(name))) as (client, sql):
+            body = (await client.post("/graphql", json={"query": partners_page_query()})).json()
+            assert "errors" not in body, body["errors"]
+            counts[name] = sql.count
+            if name == "curated":
+                assert body["data"]["cofounded"]["totalCount"] == 2
+                assert body["data"]["partners"]["totalCount"] == 24
+                assert len(body["data"]["partners"]["nodes"]) == 24
+    # Two connections (page and COUNT each), then one statement per relation and level,
+    # shared by both through the request's loaders; ten times the organizations, no more.
+    assert counts["synthetic:400"] <= counts["curated"] <= MOST_STATEMENTS, counts
+
+
+def test_the_npm_packages_are_pinned_and_locked():
+    manifest = json.loads((ROOT / "package.json").read_text(encoding="utf-8"))
+    lock = json.loads((ROOT / "package-lock.json").read_text(encoding="utf-8"))
+    pins = manifest["dependencies"]
+    assert set(web.VENDOR_FILES) <= set(pins)
+    for package, version in pins.items():
+        assert re.fullmatch(r"\d+\.\d+\.\d+", version), f"{package} is not pinned: {version}"
+        assert lock["packages"][f"node_modules/{package}"]["version"] == version
+    assert lock["packages"][""]["dependencies"] == pins  # the lock is current
+
+
+def test_the_installed_packages_are_the_locked_ones():
+    if not (ROOT / "node_modules").is_dir():
+        pytest.skip("node_modules is not installed: run `npm ci` (make test does)")
+    pins = json.loads((ROOT / "package.json").read_text(encoding="utf-8"))["dependencies"]
+    for package in web.VENDOR_FILES:
+        assert web.vendor_version(package) == pins[package], f"run `npm ci`: {package} differs"
