@@ -1,23 +1,37 @@
 """The ASGI app: `create_app(settings)` builds it; the lifespan owns the engine."""
 
 import functools
+import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from service.config import Settings
-from service.db import create_engine
+from service.db import DatabaseNotReady, create_engine
 from service.graphql.schema import build_schema
 from service.graphql.view import GraphQLView
 from service.http_cache import GraphQLETagMiddleware
+from service.http_guard import HTTPGuardMiddleware
+from service.observability import (
+    Metrics,
+    ObservabilityMiddleware,
+    count_statements,
+    metrics_endpoint,
+)
+from service.persisted_queries import PersistedQueryMiddleware, QueryStore, load_safelist
 from service.schema_migrations import upgrade
 from service.web import routes as browser_routes
+
+STARTUP_LOG = logging.getLogger("service.startup")
 
 
 async def healthz(_request: Request) -> Response:
@@ -37,17 +51,41 @@ async def readyz(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
+async def _open_database(settings: Settings) -> AsyncEngine:
+    """The engine, after proving the database is there and usable: a server started on a
+    missing or corrupt database exits with a clear message instead of serving errors."""
+    engine = create_engine(settings)
+    try:
+        async with engine.begin() as conn:
+            if settings.migrate_on_startup:
+                await upgrade(conn)
+            await conn.execute(sa.text("SELECT 1 FROM organization LIMIT 1"))
+    except sa.exc.DBAPIError as error:
+        await engine.dispose()
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        raise DatabaseNotReady(f"cannot use the database: {reason}") from error
+    return engine
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
+    metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        engine = create_engine(settings)
-        if settings.migrate_on_startup:
-            async with engine.begin() as conn:
-                await upgrade(conn)
+        try:
+            engine = await _open_database(settings)
+        except DatabaseNotReady as error:
+            STARTUP_LOG.error("%s", error)
+            raise
+        count_statements(engine)
         app.state.engine = engine
         app.state.settings = settings
+        app.state.metrics = metrics
+        # What is alive after start-up lives as long as the process: keep the cyclic collector
+        # off it (once per process; later apps, as in tests, add nothing to the frozen set).
+        if not gc.get_freeze_count():
+            gc.freeze()
         try:
             yield
         finally:
@@ -59,15 +97,37 @@ def create_app(settings: Settings | None = None) -> Starlette:
         allow_queries_via_get=True,
     )
     return Starlette(
-        middleware=[Middleware(GraphQLETagMiddleware)],
+        middleware=_middleware(settings, metrics),
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint),
             *browser_routes(),  # the partners page at /, static files (GraphiQL's included)
         ],
         lifespan=lifespan,
     )
+
+
+def _middleware(settings: Settings, metrics: Metrics) -> list[Middleware]:
+    """Outermost first: size and CSRF guard, request id and logs, CORS, persisted queries,
+    then ETags next to the GraphQL view."""
+    safelist = load_safelist(settings.safelist_path) if settings.safelist_path else None
+    store = QueryStore(capacity=settings.apq_capacity, safelist=safelist)
+    return [
+        Middleware(HTTPGuardMiddleware, max_body_bytes=settings.max_body_bytes),
+        Middleware(ObservabilityMiddleware, metrics=metrics),
+        Middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["content-type", "x-request-id", "if-none-match"],
+            expose_headers=["etag", "x-request-id"],
+            max_age=600,
+        ),
+        Middleware(PersistedQueryMiddleware, store=store),
+        Middleware(GraphQLETagMiddleware),
+    ]
 
 
 @functools.cache

@@ -2,10 +2,14 @@
 
 import argparse
 import asyncio
+import copy
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
+
+import sqlalchemy.exc
 
 from service.config import Settings
 from service.dataset import DEFAULT_DATASET, DatasetError, read_dataset
@@ -65,7 +69,7 @@ def _loader_settings(settings: Settings) -> Settings:
 
 
 async def _seed(settings: Settings, target: Snapshot, *, prune: bool, dry_run: bool) -> Plan:
-    engine = create_engine(_loader_settings(settings))
+    engine = create_engine(_loader_settings(settings), create=True)
     bar = ProgressBar()
     try:
         return await load(engine, target, prune=prune, dry_run=dry_run, progress=bar)
@@ -91,17 +95,28 @@ def seed_command(args: argparse.Namespace, settings: Settings) -> int:
         print(f"error: {error}", file=sys.stderr)
         print("nothing was written", file=sys.stderr)
         return 2
-    plan = asyncio.run(_seed(settings, target, prune=args.prune, dry_run=args.dry_run))
+    try:
+        plan = asyncio.run(_seed(settings, target, prune=args.prune, dry_run=args.dry_run))
+    except sqlalchemy.exc.DBAPIError as error:
+        # locked past the busy timeout, disk full, server gone: the transaction rolled back
+        print(f"error: the database refused the load: {_reason(error)}", file=sys.stderr)
+        print("nothing was changed", file=sys.stderr)
+        return 1
     print(plan.summary(dry_run=args.dry_run))
     print(f"{'planned' if args.dry_run else 'loaded'} in {time.perf_counter() - started:.2f} s")
     return 0
+
+
+def _reason(error: sqlalchemy.exc.DBAPIError) -> str:
+    """The driver's own words, without SQLAlchemy's statement dump."""
+    return str(error.orig).strip().splitlines()[0] if error.orig else str(error)
 
 
 def serve_command(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     async def seed_if_empty() -> None:
-        engine = create_engine(_loader_settings(settings))
+        engine = create_engine(_loader_settings(settings), create=True)
         try:
             if await is_empty(engine):
                 plan = await load(engine, snapshot_of(read_dataset(DEFAULT_DATASET)))
@@ -109,16 +124,40 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
         finally:
             await engine.dispose()
 
-    asyncio.run(seed_if_empty())
+    try:
+        asyncio.run(seed_if_empty())
+    except sqlalchemy.exc.DBAPIError as error:
+        print(f"error: cannot use the database: {_reason(error)}", file=sys.stderr)
+        return 1
     uvicorn.run(
         "service.app:create_app",
         factory=True,
         host=args.host,
         port=args.port,
         workers=args.workers,
-        timeout_graceful_shutdown=10,
+        limit_concurrency=settings.max_concurrency,  # 503 beyond, instead of queueing forever
+        timeout_graceful_shutdown=10,  # SIGTERM: requests in flight finish, within a bound
+        access_log=False,  # ours is structured: one JSON line per request on stdout
+        log_config=_log_config(),
     )
     return 0
+
+
+def _log_config() -> dict[str, Any]:
+    """uvicorn's logging, plus JSON access lines on stdout and our errors on stderr; applied
+    in every worker process."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["json_line"] = {"format": "%(message)s"}
+    config["handlers"]["json_access"] = {
+        "class": "logging.StreamHandler", "formatter": "json_line", "stream": "ext://sys.stdout",
+    }  # fmt: skip
+    config["loggers"]["service.access"] = {
+        "handlers": ["json_access"], "level": "INFO", "propagate": False,
+    }  # fmt: skip
+    config["loggers"]["service"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
 
 
 def migrate_command(_args: argparse.Namespace, settings: Settings) -> int:

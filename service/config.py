@@ -52,6 +52,24 @@ class Settings(BaseSettings):
     )
     max_root_fields: int = Field(default=50, ge=1, description="Most root fields per operation.")
     max_tokens: int = Field(default=20_000, ge=10, description="Most tokens a document may have.")
+    max_body_bytes: int = Field(
+        default=100_000, ge=1_000, description="Largest request body accepted (413 beyond)."
+    )
+    request_timeout_s: float = Field(
+        default=10.0, gt=0, description="Time budget of one GraphQL request (then 503)."
+    )
+    max_concurrency: int = Field(
+        default=200, ge=1, description="Requests one process handles at once (503 beyond)."
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Origins allowed to call the API from a browser."
+    )
+    apq_capacity: int = Field(
+        default=1000, ge=0, description="Automatic persisted queries remembered per process."
+    )
+    safelist_path: Path | None = Field(
+        default=None, description="When set, only the documents in this JSON file run."
+    )
     max_cost: int = Field(
         default=50_000, ge=1, description="Most objects a query may ask for (see docs/limits)."
     )

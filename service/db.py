@@ -9,12 +9,27 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from service.config import Settings
 
 
-def create_engine(settings: Settings) -> AsyncEngine:
+class DatabaseNotReady(Exception):
+    """The database the settings name cannot serve: missing, unreadable or not a database."""
+
+
+def create_engine(settings: Settings, *, create: bool = False) -> AsyncEngine:
     """A pooled engine: bounded, pre-pinged and with a statement timeout on PostgreSQL; on
-    SQLite tuned for concurrent readers (WAL, foreign keys, a busy timeout)."""
+    SQLite tuned for concurrent readers (WAL, foreign keys, a busy timeout).
+
+    Only the loader creates an SQLite file (`create=True`); a server started on a missing
+    file refuses to start rather than serve an empty database it made up.
+    """
     path = settings.sqlite_path()
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        elif not path.exists():
+            raise DatabaseNotReady(
+                f"the database file {path} does not exist; load it with "
+                "`python -m service seed` (or start with `python -m service serve`, "
+                "which seeds an empty database)"
+            )
     engine = create_async_engine(
         settings.database_url,
         pool_size=settings.pool_size,

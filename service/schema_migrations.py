@@ -33,7 +33,7 @@ async def upgrade(connection: AsyncConnection) -> None:
 
 
 async def migrate(settings: Settings) -> None:
-    engine = create_engine(settings)
+    engine = create_engine(settings, create=True)
     try:
         async with engine.begin() as conn:
             await upgrade(conn)

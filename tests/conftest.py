@@ -51,7 +51,7 @@ def _target(name: str) -> Snapshot:
 
 
 async def _load_into(url: str, name: str) -> None:
-    engine = create_engine(Settings(database_url=url))
+    engine = create_engine(Settings(database_url=url), create=True)
     try:
         await load(engine, _target(name))
     finally:

@@ -1,5 +1,6 @@
 """The schema, assembled once per app: types, extensions, and the SDL export."""
 
+import logging
 from collections.abc import Callable
 
 from graphql import GraphQLError
@@ -17,15 +18,27 @@ from service.graphql.types.initiative import Initiative
 from service.graphql.types.organization import Organization
 from service.graphql.types.person import Person
 from service.graphql.types.representation import Representation
+from service.observability import current_request
+
+ERROR_LOG = logging.getLogger("service.errors")
 
 
 class PartnerGraphSchema(Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        """Log what went wrong on our side; a client's mistake is the client's to read."""
-        unexpected = [error for error in errors if not is_public(error)]
-        super().process_errors(unexpected, execution_context)
+        """Log what went wrong on our side, under the request id the client was given; a
+        client's mistake is the client's to read and is not logged as an error."""
+        record = current_request()
+        for error in errors:
+            if not is_public(error):
+                ERROR_LOG.error(
+                    "request_id=%s path=%s %s",
+                    record.request_id if record else "-",
+                    ".".join(str(p) for p in error.path or ()),
+                    error.message,
+                    exc_info=error.original_error,
+                )
 
 
 def _extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:

@@ -1,12 +1,15 @@
 """The HTTP view: Strawberry's ASGI app with a per-request context and our GraphiQL page
 (service/web.py: self-hosted assets, no CDN)."""
 
+import asyncio
 from typing import Any
 
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.types import ExecutionResult
 
 from service.graphql.context import Context
 from service.web import graphiql_page
@@ -42,6 +45,26 @@ EXAMPLE_QUERY = """\
 
 
 class GraphQLView(GraphQL[Context, None]):
+    async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
+        """Each request runs within its time budget; past it, the work is cancelled and the
+        client gets a clean 503 it can retry, never a hung connection."""
+        request: Request = kwargs["request"] if "request" in kwargs else args[0]
+        sub_response: Response = kwargs["sub_response"] if "sub_response" in kwargs else args[5]
+        settings = request.app.state.settings
+        try:
+            async with asyncio.timeout(settings.request_timeout_s) as budget:
+                return await super().execute_operation(*args, **kwargs)
+        except TimeoutError:
+            if not budget.expired():
+                raise
+        sub_response.status_code = 503
+        message = f"The request took longer than its {settings.request_timeout_s:g} s budget."
+        return ExecutionResult(
+            data=None,
+            errors=[GraphQLError(message, extensions={"code": "TIMEOUT"})],
+            extensions={"cost": {"requested": None, "actual": 0, "limit": settings.max_cost}},
+        )
+
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         state = request.app.state
         return Context(engine=state.engine, settings=state.settings, response=response)

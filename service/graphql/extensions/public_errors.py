@@ -13,7 +13,9 @@ import sqlalchemy.exc
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
-INTERNAL_MESSAGE = "Internal server error"
+from service.observability import current_request
+
+INTERNAL_MESSAGE = "Internal server error (the log has the details under this requestId)"
 UNAVAILABLE_MESSAGE = "The database is unavailable or busy; retry shortly."
 UNAVAILABLE = (
     sqlalchemy.exc.TimeoutError,  # no free connection within the pool timeout
@@ -57,9 +59,11 @@ class PublicErrors(MaskErrors):
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         """Every error passes here (see __init__): public ones get a code and lose
         suggestions; our own failures are replaced."""
-        if is_public(error):
-            return self._public(error)
-        return self._unexpected(error)
+        replaced = self._public(error) if is_public(error) else self._unexpected(error)
+        record = current_request()
+        if record is not None:
+            record.error_codes.append(str((replaced.extensions or {}).get("code")))
+        return replaced
 
     def _public(self, error: GraphQLError) -> GraphQLError:
         extensions = dict(error.extensions or {})
@@ -79,16 +83,21 @@ class PublicErrors(MaskErrors):
         if is_unavailable(error):
             self._set_status(503)
             return self._replace(error, UNAVAILABLE_MESSAGE, "SERVICE_UNAVAILABLE")
-        return self._replace(error, INTERNAL_MESSAGE, "INTERNAL")
+        record = current_request()
+        request_id = record.request_id if record else None
+        return self._replace(error, INTERNAL_MESSAGE, "INTERNAL", requestId=request_id)
 
-    def _replace(self, error: GraphQLError, message: str, code: str) -> GraphQLError:
+    def _replace(
+        self, error: GraphQLError, message: str, code: str, **details: Any
+    ) -> GraphQLError:
+        extensions = {"code": code, **{k: v for k, v in details.items() if v is not None}}
         return GraphQLError(
             message=message,
             nodes=error.nodes,
             source=error.source,
             positions=error.positions,
             path=error.path,
-            extensions={"code": code},
+            extensions=extensions,
         )
 
     def _set_status(self, status: int) -> None:

@@ -38,6 +38,8 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
+from service.observability import current_request
+
 
 @dataclass(frozen=True)
 class QueryLimits:
@@ -282,6 +284,9 @@ class QueryLimitsExtension(SchemaExtension):
         result = self.execution_context.result
         data = getattr(result, "data", None)
         actual = sum(1 for _ in _objects(list(data.values()))) if isinstance(data, dict) else 0
-        return {
-            "cost": {"requested": self.requested, "actual": actual, "limit": self.limits.max_cost}
-        }
+        cost = {"requested": self.requested, "actual": actual, "limit": self.limits.max_cost}
+        record = current_request()
+        if record is not None:
+            record.cost = cost
+            record.operation = self.execution_context.operation_name
+        return {"cost": cost}
