@@ -366,9 +366,12 @@ def organizations_query(
             )
         )
     if agreement_kind:
+        # As Organization.agreements: the body's own agreements and its units'.
+        member = ORG.alias("member")
         query = query.where(
             sa.exists()
-            .where(PARTY.c.organization_id == ORG.c.id)
+            .where(member.c.id == PARTY.c.organization_id)
+            .where(sa.or_(member.c.id == ORG.c.id, member.c.parent_id == ORG.c.id))
             .where(AGREEMENT.c.id == PARTY.c.agreement_id, AGREEMENT.c.kind == agreement_kind)
         )
     if terms is not None:

@@ -20,7 +20,9 @@ class OrganizationFilter:
         '"Europe"; the whole region name, case-insensitive).',
     )  # fmt: skip
     agreement_kind: AgreementKind | None = strawberry.field(
-        default=None, description="Only bodies party to at least one agreement of this kind."
+        default=None,
+        description="Only bodies that, themselves or through a unit, are party to an "
+        "agreement of this kind (as `Organization.agreements` counts them).",
     )
     search: str | None = strawberry.field(
         default=None,
