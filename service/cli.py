@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import copy
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -129,6 +130,9 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
     except sqlalchemy.exc.DBAPIError as error:
         print(f"error: cannot use the database: {_reason(error)}", file=sys.stderr)
         return 1
+    # uvicorn drains in-flight requests on SIGTERM, then re-raises the signal with the handler
+    # that was there before it: make that one a clean exit, so an orderly stop exits 0.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     uvicorn.run(
         "service.app:create_app",
         factory=True,
@@ -141,6 +145,10 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
         log_config=_log_config(),
     )
     return 0
+
+
+def _exit_cleanly(_signum: int, _frame: Any) -> None:
+    raise SystemExit(0)
 
 
 def _log_config() -> dict[str, Any]:
