@@ -35,6 +35,11 @@ class Settings(BaseSettings):
     pool_pre_ping: bool = Field(
         default=True, description="Test a pooled connection before use; replaces dropped ones."
     )
+    pg_statement_cache_size: int = Field(
+        default=100,
+        ge=0,
+        description="asyncpg's prepared-statement cache; 0 behind PgBouncer's transaction pooling.",
+    )
     statement_timeout_ms: int = Field(
         default=10_000, ge=0, description="PostgreSQL statement_timeout per connection (0: off)."
     )

@@ -50,7 +50,14 @@ def _connect_args(settings: Settings) -> dict[str, Any]:
     server_settings = {"application_name": "isct-partner-graph"}
     if settings.statement_timeout_ms:
         server_settings["statement_timeout"] = str(settings.statement_timeout_ms)
-    return {"server_settings": server_settings, "timeout": settings.pool_timeout_s}
+    return {
+        "server_settings": server_settings,
+        "timeout": settings.pool_timeout_s,
+        # PgBouncer in transaction mode hands each transaction to any server connection, so
+        # statements prepared on one are unknown on the next: it needs the cache off.
+        "statement_cache_size": settings.pg_statement_cache_size,
+        "prepared_statement_cache_size": settings.pg_statement_cache_size,
+    }
 
 
 def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
