@@ -1,6 +1,6 @@
 """Agreement: a co-founding, MOU, membership, liaison or collaboration between bodies."""
 
-from typing import Any
+from typing import Any, Self
 
 import strawberry
 
@@ -25,7 +25,7 @@ class Agreement(Node):
     source: SourceExcerpt | None = strawberry.field(description="The excerpt that states it.")
 
     @classmethod
-    def from_row(cls, row: Any) -> "Agreement":
+    def from_row(cls, row: Any) -> Self:
         return cls(
             db_id=row.id,
             establishes_id=row.establishes_id,
@@ -36,10 +36,6 @@ class Agreement(Node):
             description=row.description,
             source=SourceExcerpt.of(row),
         )
-
-    @classmethod
-    def from_rows(cls, rows: list[Any]) -> list["Agreement"]:
-        return [cls.from_row(row) for row in rows]
 
     @strawberry.field(description="The organizations party to the agreement, ISCT first.")
     async def parties(self, info: Info) -> list[Organization]:

@@ -1,6 +1,6 @@
 """Initiative: a joint course, workshop, meeting, scholarship, survey..."""
 
-from typing import Any
+from typing import Any, Self
 
 import strawberry
 
@@ -26,7 +26,7 @@ class Initiative(Node):
     source: SourceExcerpt | None = strawberry.field(description="The excerpt that states it.")
 
     @classmethod
-    def from_row(cls, row: Any) -> "Initiative":
+    def from_row(cls, row: Any) -> Self:
         return cls(
             db_id=row.id,
             slug=row.slug,
@@ -37,10 +37,6 @@ class Initiative(Node):
             description=row.description,
             source=SourceExcerpt.of(row),
         )
-
-    @classmethod
-    def from_rows(cls, rows: list[Any]) -> list["Initiative"]:
-        return [cls.from_row(row) for row in rows]
 
     @strawberry.field(description="The organizations behind it, ISCT first.")
     async def organizations(self, info: Info) -> list[Organization]:

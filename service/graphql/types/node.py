@@ -1,5 +1,8 @@
 """Relay global object identification."""
 
+from collections.abc import Iterable
+from typing import Any, Self
+
 import strawberry
 
 from service.graphql.ids import encode_id
@@ -14,3 +17,12 @@ class Node:
     )
     def id(self) -> strawberry.ID:
         return strawberry.ID(encode_id(type(self).__name__, self.slug))
+
+    @classmethod
+    def from_row(cls, row: Any) -> Self:
+        """Each type builds itself from a database row of its table."""
+        raise NotImplementedError
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[Any]) -> list[Self]:
+        return [cls.from_row(row) for row in rows]

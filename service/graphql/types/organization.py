@@ -1,6 +1,6 @@
 """Organization: ISCT, the bodies it co-founded, its partners, and every body they contain."""
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
 
@@ -43,7 +43,7 @@ class Organization(Node):
     )
 
     @classmethod
-    def from_row(cls, row: Any) -> "Organization":
+    def from_row(cls, row: Any) -> Self:
         return cls(
             db_id=row.id,
             parent_id=row.parent_id,
@@ -55,10 +55,6 @@ class Organization(Node):
             founded_year=row.founded_year,
             website=row.website,
         )
-
-    @classmethod
-    def from_rows(cls, rows: list[Any]) -> list["Organization"]:
-        return [cls.from_row(row) for row in rows]
 
     @strawberry.field(description="Regions the source names for this body, in its order.")
     async def regions(self, info: Info) -> list[str]:

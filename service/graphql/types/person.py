@@ -1,6 +1,6 @@
 """Person: someone who represents an organization at another."""
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
 
@@ -25,12 +25,8 @@ class Person(Node):
     )
 
     @classmethod
-    def from_row(cls, row: Any) -> "Person":
+    def from_row(cls, row: Any) -> Self:
         return cls(db_id=row.id, slug=row.slug, name=row.name, credentials=list(row.credentials))
-
-    @classmethod
-    def from_rows(cls, rows: list[Any]) -> list["Person"]:
-        return [cls.from_row(row) for row in rows]
 
     @strawberry.field(description="Every seat this person holds.")
     async def representations(self, info: Info) -> list[RepresentationType]:

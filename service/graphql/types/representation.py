@@ -1,6 +1,6 @@
 """Representation: a person's seat at one body on behalf of another."""
 
-from typing import Any
+from typing import Any, Self
 
 import strawberry
 
@@ -27,7 +27,7 @@ class Representation(Node):
     source: SourceExcerpt | None = strawberry.field(description="The excerpt that states it.")
 
     @classmethod
-    def from_row(cls, row: Any) -> "Representation":
+    def from_row(cls, row: Any) -> Self:
         return cls(
             db_id=row.id,
             slug=row.slug,
@@ -38,10 +38,6 @@ class Representation(Node):
             designation=Designation(row.designation) if row.designation else None,
             source=SourceExcerpt.of(row),
         )
-
-    @classmethod
-    def from_rows(cls, rows: list[Any]) -> list["Representation"]:
-        return [cls.from_row(row) for row in rows]
 
     @strawberry.field(description="The person holding the seat.")
     async def person(self, info: Info) -> Person:
