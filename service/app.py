@@ -110,13 +110,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
 
 def _middleware(settings: Settings, metrics: Metrics) -> list[Middleware]:
-    """Outermost first: size and CSRF guard, request id and logs, CORS, persisted queries,
-    then ETags next to the GraphQL view."""
+    """Outermost first: request id and logs (so every refusal is logged), size and CSRF
+    guard, CORS, persisted queries, then ETags next to the GraphQL view."""
     safelist = load_safelist(settings.safelist_path) if settings.safelist_path else None
     store = QueryStore(capacity=settings.apq_capacity, safelist=safelist)
     return [
-        Middleware(HTTPGuardMiddleware, max_body_bytes=settings.max_body_bytes),
         Middleware(ObservabilityMiddleware, metrics=metrics),
+        Middleware(HTTPGuardMiddleware, max_body_bytes=settings.max_body_bytes),
         Middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,

@@ -13,6 +13,8 @@ import json
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.observability import current_request
+
 SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
     "x-frame-options": "DENY",
@@ -23,6 +25,10 @@ JSON_TYPES = ("application/json", "application/graphql-response+json")
 
 
 async def refuse(send: Send, status: int, code: str, message: str) -> None:
+    """A JSON error response, refused before the GraphQL layer; its code is logged."""
+    record = current_request()
+    if record is not None:
+        record.error_codes.append(code)
     body = json.dumps({"errors": [{"message": message, "extensions": {"code": code}}]}).encode()
     headers = [
         (b"content-type", b"application/json"),

@@ -16,3 +16,11 @@ class PublicError(GraphQLError):
 
 class BadUserInput(PublicError):
     code = "BAD_USER_INPUT"
+
+
+def plain(value: str | None, argument: str) -> str | None:
+    """Text a client passes on to SQL: a NUL character is no slug or region anywhere, and
+    PostgreSQL cannot even hold one, so it is the client's error, not ours."""
+    if value is not None and "\x00" in value:
+        raise BadUserInput(f"{argument} must not contain NUL characters", argument=argument)
+    return value

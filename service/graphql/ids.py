@@ -6,7 +6,7 @@ import binascii
 import json
 from typing import Any
 
-from service.graphql.errors import BadUserInput
+from service.graphql.errors import BadUserInput, plain
 
 NODE_TYPES = ("Organization", "Agreement", "Person", "Representation", "Initiative")
 
@@ -32,6 +32,7 @@ def decode_id(global_id: str) -> tuple[str, str]:
         raise BadUserInput(f"{global_id!r} is not a valid ID", argument="id") from None
     if not type_name or not slug:
         raise BadUserInput(f"{global_id!r} is not a valid ID", argument="id")
+    plain(slug, "id")
     return type_name, slug
 
 
@@ -59,4 +60,6 @@ def decode_cursor(cursor: str, *, order: str, types: tuple[type, ...], argument:
         valid = type(value) is expected and not (type(value) is int and abs(value) > LARGEST_INT)
         if not valid:
             raise BadUserInput(f"{argument}: {cursor!r} is not a valid cursor", argument=argument)
+        if isinstance(value, str):
+            plain(value, argument)
     return values

@@ -8,7 +8,7 @@ import strawberry
 
 from service import queries
 from service.graphql.context import Info
-from service.graphql.errors import BadUserInput
+from service.graphql.errors import BadUserInput, plain
 from service.graphql.filters import (
     AgreementFilter,
     OrganizationFilter,
@@ -136,7 +136,7 @@ class Query:
     async def organization(
         self, info: Info, slug: Annotated[str, strawberry.argument(description="Its slug.")]
     ) -> Organization | None:
-        row = await info.context.loaders.by_slug["Organization"].load(slug)
+        row = await info.context.loaders.by_slug["Organization"].load(plain(slug, "slug") or "")
         return Organization.from_row(row) if row else None
 
     @strawberry.field(description="Organizations, sorted by name unless `orderBy` says otherwise.")
@@ -158,7 +158,7 @@ class Query:
         query = queries.organizations_query(
             info.context.engine.dialect.name,
             category=f.category.name if f.category else None,
-            region=f.region,
+            region=plain(f.region, "filter.region"),
             agreement_kind=f.agreement_kind.name if f.agreement_kind else None,
             terms=_terms(f.search, "filter.search"),
         )
@@ -171,7 +171,7 @@ class Query:
     async def person(
         self, info: Info, slug: Annotated[str, strawberry.argument(description="Their slug.")]
     ) -> Person | None:
-        row = await info.context.loaders.by_slug["Person"].load(slug)
+        row = await info.context.loaders.by_slug["Person"].load(plain(slug, "slug") or "")
         return Person.from_row(row) if row else None
 
     @strawberry.field(description="People, sorted by name.")
@@ -187,7 +187,7 @@ class Query:
         f = filter or PersonFilter()
         query = queries.people_query(
             info.context.engine.dialect.name,
-            organization=f.organization,
+            organization=plain(f.organization, "filter.organization"),
             terms=_terms(f.search, "filter.search"),
         )
         person = queries.PERSON.c
@@ -216,7 +216,7 @@ class Query:
             kind=f.kind.name if f.kind else None,
             year_from=f.year_from,
             year_to=f.year_to,
-            party=f.party,
+            party=plain(f.party, "filter.party"),
         )
         agreement = queries.AGREEMENT.c
         ordering = Ordering(

@@ -12,6 +12,7 @@ from strawberry.asgi import GraphQL
 from strawberry.types import ExecutionResult
 
 from service.graphql.context import Context
+from service.observability import current_request
 from service.web import graphiql_page
 
 EXAMPLE_QUERY = """\
@@ -58,6 +59,9 @@ class GraphQLView(GraphQL[Context, None]):
             if not budget.expired():
                 raise
         sub_response.status_code = 503
+        record = current_request()
+        if record is not None:
+            record.error_codes.append("TIMEOUT")
         message = f"The request took longer than its {settings.request_timeout_s:g} s budget."
         return ExecutionResult(
             data=None,
