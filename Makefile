@@ -77,3 +77,4 @@ clean:
 .PHONY: bench
 bench: $(INSTALLED)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+	$(BIN)/python -m bench.soak  # 30 s, 50 connections, 10% hostile: adds its RESULTS.md section

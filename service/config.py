@@ -24,10 +24,10 @@ class Settings(BaseSettings):
     )
     pool_size: int = Field(default=10, ge=1, description="Connections kept open per process.")
     pool_max_overflow: int = Field(
-        default=10, ge=0, description="Extra connections allowed beyond pool_size under load."
+        default=20, ge=0, description="Extra connections allowed beyond pool_size under load."
     )
     pool_timeout_s: float = Field(
-        default=5.0, gt=0, description="How long a request waits for a free connection (then 503)."
+        default=10.0, gt=0, description="How long a request waits for a free connection (then 503)."
     )
     pool_recycle_s: int = Field(
         default=1800, ge=-1, description="Replace connections older than this (-1: never)."

@@ -1,0 +1,370 @@
+"""The benchmark suite: `python -m bench.run [--quick] [--engines sqlite,postgresql]
+[--sizes 1000,10000,100000]`, or `make bench` (BENCH_QUICK=1 for the quick subset).
+
+For each engine: build or restore the datasets (curated, then synthetic at each size),
+run the in-process workloads once per dataset in a subprocess of its own
+(bench/workloads.py), then serve the app with uvicorn (1 and 2 workers) and load it over
+loopback HTTP (bench/load.py). Writes bench/results.json and bench/RESULTS.md
+(quick runs: results.quick.json and RESULTS.quick.md).
+"""
+
+import argparse
+import asyncio
+import datetime
+import importlib.metadata
+import json
+import os
+import platform
+import shlex
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from bench import load
+from bench.datasets import (
+    DATA,
+    ROOT,
+    RUN,
+    Cluster,
+    Dataset,
+    Prepared,
+    content_hash,
+    prepare_postgresql,
+    prepare_sqlite,
+)
+from bench.report import render
+from bench.workloads import FULL, QUICK, W3_OVERRIDES, Plan
+from service.config import Settings
+from tests import postgres
+from tests.queries import DEPTH_6_QUERY, FRONTEND_QUERY
+
+BENCH = Path(__file__).resolve().parent
+ENGINES = ("sqlite", "postgresql")
+SIZES = (1000, 10000, 100000)
+PACKAGES = ("strawberry-graphql", "graphql-core", "starlette", "uvicorn", "sqlalchemy",
+            "aiosqlite", "asyncpg", "httpx")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Options:
+    quick: bool
+    engines: tuple[str, ...]
+    sizes: tuple[int, ...]
+    workloads: str | None
+    http: bool
+    rebuild: bool
+
+    @property
+    def datasets(self) -> list[Dataset]:
+        return [Dataset(None), *(Dataset(size) for size in self.sizes)]
+
+    @property
+    def plan(self) -> Plan:
+        return QUICK if self.quick else FULL
+
+
+def parse(argv: list[str] | None) -> Options:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="curated + 1k, fewer repetitions")
+    parser.add_argument("--engines", default=",".join(ENGINES), help="sqlite,postgresql")
+    parser.add_argument("--sizes", help="synthetic sizes (default 1000,10000,100000; quick 1000)")
+    parser.add_argument("--workloads", help="only these in-process workloads, e.g. W1,W2")
+    parser.add_argument("--no-http", action="store_true", help="skip the uvicorn load test")
+    parser.add_argument("--rebuild", action="store_true", help="discard the cached databases")
+    args = parser.parse_args(argv)
+    quick = args.quick or os.environ.get("BENCH_QUICK", "") not in ("", "0")
+    engines = tuple(e.strip() for e in args.engines.split(",") if e.strip())
+    if unknown := set(engines) - set(ENGINES):
+        parser.error(f"unknown engine(s): {', '.join(sorted(unknown))}")
+    default_sizes = "1000" if quick else ",".join(map(str, SIZES))
+    sizes = tuple(sorted(int(s) for s in (args.sizes or default_sizes).split(",") if s.strip()))
+    if any(size < 1 for size in sizes):
+        parser.error("sizes must be at least 1")
+    return Options(quick, engines, sizes, args.workloads, not args.no_http, args.rebuild)
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def shout(message: str) -> None:
+    bar = "*" * min(100, len(message) + 8)
+    say(f"\n{bar}\n*** {message} ***\n{bar}\n")
+
+
+# --- the machine and the tree -----------------------------------------------------------
+
+
+def _command_output(*command: str) -> str | None:
+    try:
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=30)
+    except OSError:
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def _cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown"
+
+
+def _memory() -> str:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            return f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    return "unknown"
+
+
+def _load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def machine() -> dict[str, Any]:
+    packages = {}
+    for name in PACKAGES:
+        try:
+            packages[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return {
+        "nproc": _command_output("nproc") or str(os.cpu_count()),
+        "cpu": _cpu_model(),
+        "memory": _memory(),
+        "python": platform.python_version() + f" ({sys.executable})",
+        "sqlite": sqlite3.sqlite_version,
+        "postgresql": None,
+        "load_start": _load(),
+        "packages": packages,
+    }
+
+
+def git() -> dict[str, Any]:
+    status = _command_output("git", "status", "--porcelain")
+    return {
+        "commit": _command_output("git", "rev-parse", "--short", "HEAD") or "unknown",
+        "dirty": len(status.splitlines()) if status else 0,
+    }
+
+
+# --- in-process runs --------------------------------------------------------------------
+
+
+def service_hash() -> str:
+    """A hash of the service's code: others edit it while a run goes on."""
+    return content_hash(sorted((ROOT / "service").rglob("*.py")))
+
+
+def run_config(engine: str, dataset: Dataset, url: str, options: Options) -> dict[str, Any]:
+    """One engine and dataset in a subprocess of its own: its workloads and its peak RSS."""
+    out = RUN / f"{engine}-{dataset.name}.json"
+    out.unlink(missing_ok=True)
+    command = [sys.executable, "-m", "bench.workloads", "--engine", engine,
+               "--dataset", dataset.name, "--url", url, "--out", str(out)]  # fmt: skip
+    if options.quick:
+        command.append("--quick")
+    if options.workloads:
+        command += ["--only", options.workloads]
+    say(f"[{engine}] {dataset.label}: in-process workloads")
+    code = service_hash()  # what the subprocess is about to import (near enough)
+    done = subprocess.run(command, cwd=ROOT)
+    base = {"engine": engine, "dataset": dataset.name, "label": dataset.label, "service_hash": code}
+    if done.returncode != 0 or not out.exists():
+        shout(f"{engine} {dataset.label}: the workload process failed (exit {done.returncode})")
+        return {**base, "error": f"the workload process exited with {done.returncode}"}
+    return {**json.loads(out.read_text()), **base}
+
+
+# --- over HTTP --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HttpCase:
+    workload: str
+    dataset: Dataset
+    payload: dict[str, Any]
+    connections: int
+    warmup: float
+    seconds: float
+
+
+def http_cases(options: Options) -> list[HttpCase]:
+    """W1 on the curated dataset; W2 at 10k (or the nearest size this run has), except in
+    quick runs, where a window of seconds would catch only a request or two of it."""
+    size = min(options.sizes, key=lambda s: abs(s - 10_000)) if options.sizes else None
+    seconds = 3.0 if options.quick else 10.0
+    cases = [
+        HttpCase("W1", Dataset(None), {"query": FRONTEND_QUERY}, 20, 1 if options.quick else 2,
+                 seconds),
+    ]  # fmt: skip
+    if size is not None and not options.quick:
+        payload = {"query": DEPTH_6_QUERY, "variables": {"first": 100}}
+        # A depth-6 answer takes ~1 s of one core: 20 connections would queue each request
+        # for ~20 s, longer than the window, so W2 keeps 4 in flight.
+        cases.append(HttpCase("W2", Dataset(size), payload, 4, 5, seconds))
+    return cases
+
+
+def run_http(engine: str, case: HttpCase, url: str, workers: int) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "engine": engine, "workload": case.workload, "dataset": case.dataset.name,
+        "label": case.dataset.label, "workers": workers, "warmup": case.warmup,
+        "seconds": case.seconds,
+    }  # fmt: skip
+    say(f"[{engine}] HTTP {case.workload}@{case.dataset.label}, {workers} worker(s)")
+    started = time.perf_counter()
+    log = RUN / f"uvicorn-{engine}-{case.workload}-{workers}.log"
+    try:
+        with load.uvicorn(url, workers, log) as server:
+            result = asyncio.run(
+                load.generate(
+                    server.graphql,
+                    case.payload,
+                    connections=case.connections,
+                    seconds=case.seconds,
+                    warmup=case.warmup,
+                )
+            )
+            entry["server_rss_kib"] = load.peak_rss_kib(server.process.pid)
+            entry["ready_s"] = round(server.ready_s, 2)
+    except Exception as error:  # a server that will not start is a result, not a crash
+        shout(f"{engine} HTTP {case.workload} with {workers} worker(s) failed: {error}")
+        return {**entry, "error": f"{type(error).__name__}: {error}"}
+    took = time.perf_counter() - started
+    say(f"  {result.requests} answered, {result.errors} errors; {took:.1f} s")
+    return {**entry, **asdict(result)}
+
+
+# --- engines ----------------------------------------------------------------------------
+
+
+def run_engine(
+    engine: str, prepare: Callable[[Dataset], Prepared], options: Options, results: dict[str, Any]
+) -> None:
+    urls: dict[Dataset, str] = {}
+    for dataset in options.datasets:
+        say(f"[{engine}] {dataset.label}: preparing the database")
+        prepared = prepare(dataset)
+        urls[dataset] = prepared.url
+        results["datasets"].setdefault(engine, {})[dataset.label] = {
+            "cached": prepared.cached,
+            "build_seconds": round(prepared.build_seconds, 2),
+        }
+    for dataset in options.datasets:
+        results["runs"].append(run_config(engine, dataset, urls[dataset], options))
+    if options.http:
+        for case in http_cases(options):
+            for workers in (1, 2):
+                results["http"].append(run_http(engine, case, urls[case.dataset], workers))
+
+
+def run_postgresql(options: Options, results: dict[str, Any]) -> None:
+    binaries = postgres.find_binaries()
+    if binaries is None:
+        reason = (
+            "PostgreSQL was not benchmarked: no initdb/pg_ctl found "
+            "(Debian: apt-get install postgresql)"
+        )
+        results["skipped"]["postgresql"] = reason
+        results["notes"].append(reason)
+        shout(reason)
+        return
+    try:
+        with postgres.running_server(binaries) as server:
+            cluster = Cluster(server=server, binaries=binaries)
+            results["machine"]["postgresql"] = cluster.version()
+            run_engine("postgresql", lambda d: prepare_postgresql(cluster, d), options, results)
+    except (OSError, RuntimeError, subprocess.SubprocessError) as error:
+        reason = f"PostgreSQL was not benchmarked: {type(error).__name__}: {error}"
+        results["skipped"]["postgresql"] = reason
+        results["notes"].append(reason)
+        shout(reason)
+
+
+# --- main -------------------------------------------------------------------------------
+
+
+def note_code_changes(results: dict[str, Any]) -> None:
+    """Say loudly when service/ changed under the run, and which configurations saw what."""
+    results["service_hash_end"] = end = service_hash()
+    versions: dict[str, list[str]] = {}
+    for run in results["runs"]:
+        versions.setdefault(run["service_hash"], []).append(f"{run['engine']} {run['label']}")
+    if set(versions) | {end} == {results["service_hash_start"]}:
+        return
+    seen = "; ".join(f"{code}: {', '.join(runs)}" for code, runs in versions.items())
+    results["notes"].append(
+        f"service/ changed during this run (hash {results['service_hash_start']} at the start, "
+        f"{end} at the end); the in-process configurations ran on: {seen}"
+    )
+
+
+def method(plan: Plan) -> dict[str, Any]:
+    return {
+        "reps": plan.standard.reps,
+        "min_reps": plan.standard.min_reps,
+        "seconds": plan.standard.seconds,
+        "heavy_reps": plan.heavy.reps,
+        "heavy_min": plan.heavy.min_reps,
+        "heavy_seconds": plan.heavy.seconds,
+        "walk_reps": plan.walks.reps,
+        "walk_seconds": plan.walks.seconds,
+        "node_lookups": plan.node_lookups,
+        "w3_settings": ", ".join(
+            f"`{k}={v:_}`" for k, v in W3_OVERRIDES.items() if k in Settings.model_fields
+        ),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = parse(argv)
+    started = time.perf_counter()
+    if options.rebuild:
+        for cache in [DATA / "sqlite", *DATA.glob("postgresql-*")]:
+            shutil.rmtree(cache, ignore_errors=True)
+    RUN.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {
+        "generated": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "mode": "quick" if options.quick else "full",
+        "command": " ".join(["python -m bench.run", shlex.join(argv or sys.argv[1:])]).strip(),
+        "options": {**asdict(options), "datasets": [d.name for d in options.datasets]},
+        "labels": [d.label for d in options.datasets],
+        "method": method(options.plan),
+        "machine": machine(),
+        "git": git(),
+        "service_hash_start": service_hash(),
+        "notes": [],
+        "skipped": {},
+        "datasets": {},
+        "runs": [],
+        "http": [],
+    }
+    for engine in options.engines:
+        if engine == "sqlite":
+            run_engine("sqlite", prepare_sqlite, options, results)
+        else:
+            run_postgresql(options, results)
+    results["machine"]["load_end"] = _load()
+    note_code_changes(results)
+    for copy in RUN.glob("*.sqlite3*"):  # the working copies; the cache stays
+        copy.unlink()
+    results["duration_s"] = time.perf_counter() - started
+    suffix = ".quick" if options.quick else ""
+    (BENCH / f"results{suffix}.json").write_text(json.dumps(results, indent=1) + "\n")
+    (BENCH / f"RESULTS{suffix}.md").write_text(render(results))
+    say(f"wrote bench/RESULTS{suffix}.md and bench/results{suffix}.json "
+        f"in {results['duration_s'] / 60:.1f} min")  # fmt: skip
+    failed = [r for r in results["runs"] if r.get("error")]
+    failed += [w for r in results["runs"] for w in r.get("workloads", []) if w.get("error")]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
