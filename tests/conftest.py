@@ -65,6 +65,7 @@ class Databases:
         self.workdir = workdir
         self.server = server
         self.templates: set[str] = set()
+        self.shared_urls: dict[str, str] = {}
         self.counter = itertools.count()
 
     async def fresh(self, name: str = "curated") -> str:
@@ -85,6 +86,12 @@ class Databases:
         database = f"db_{next(self.counter)}"
         await self._create(database, template=f"template_{key}")
         return self.server.url(database)
+
+    async def shared(self, key: str) -> str:
+        """One curated database per key (a test module) for tests that only read it."""
+        if key not in self.shared_urls:
+            self.shared_urls[key] = await self.fresh()
+        return self.shared_urls[key]
 
     async def empty(self) -> str:
         """The URL of a database with no schema yet."""
@@ -126,8 +133,12 @@ def databases(
 
 @pytest.fixture
 async def database_url(databases: Databases, request: pytest.FixtureRequest) -> str:
-    """The curated dataset by default; `@pytest.mark.dataset("synthetic:350")` for another."""
+    """The curated dataset by default; `@pytest.mark.dataset("synthetic:350")` for another.
+    Modules marked `read_only` share one curated database (a fresh copy costs a CREATE
+    DATABASE on PostgreSQL); each test still builds its own app."""
     marker = request.node.get_closest_marker("dataset")
+    if marker is None and request.node.get_closest_marker("read_only"):
+        return await databases.shared(request.module.__name__)
     return await databases.fresh(marker.args[0] if marker else "curated")
 
 

@@ -13,7 +13,7 @@ every run) and keeps no example database.
 
 import asyncio
 import json
-from collections.abc import Coroutine, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import graphql
@@ -30,39 +30,15 @@ from schemathesis.python import asgi as schemathesis_asgi
 from service.app import create_app
 from service.config import Settings
 from service.graphql.schema import schema_sdl
-from tests.conftest import Databases, StatementCounter, serving
+from tests.conftest import StatementCounter, serving
 from tests.utils import dataset, global_id
+
+pytestmark = pytest.mark.read_only
 
 SDL = schema_sdl()
 SCHEMA = graphql.build_schema(SDL)
 LEAKS = ("Traceback", 'File "', "sqlalchemy", "sqlite", "asyncpg")
 RETRYABLE = {"TIMEOUT", "SERVICE_UNAVAILABLE"}
-
-
-def _on_a_private_loop(coroutine: Coroutine[Any, Any, str]) -> str:
-    loop = asyncio.new_event_loop()
-    try:
-        return loop.run_until_complete(coroutine)
-    finally:
-        loop.close()
-
-
-@pytest.fixture(scope="module")
-def shared_database_url(databases: Databases) -> str:
-    """One curated database for this module's tests, which only read it (a copy per test
-    costs a CREATE DATABASE on PostgreSQL); each test still builds its own app."""
-    return _on_a_private_loop(databases.fresh())
-
-
-@pytest.fixture
-def database_url(
-    request: pytest.FixtureRequest, shared_database_url: str, databases: Databases
-) -> str:
-    """The shared database, or a fresh one for `@pytest.mark.dataset(...)`."""
-    marker = request.node.get_closest_marker("dataset")
-    if marker is None:
-        return shared_database_url
-    return _on_a_private_loop(databases.fresh(marker.args[0]))
 
 
 FUZZ = hypothesis_settings(

@@ -1,11 +1,9 @@
 """What operators see: X-Request-ID on every response, one JSON access line per request on
 the `service.access` logger, and Prometheus metrics at /metrics that move with the traffic."""
 
-import asyncio
 import json
 import logging
 import re
-from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +12,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from service.config import Settings
-from tests.conftest import Databases, serving
+from tests.conftest import serving
+
+pytestmark = pytest.mark.read_only
 
 GENERATED_ID = re.compile(r"^[0-9a-f]{32}$")
 ACCESS_FIELDS = {
@@ -26,32 +26,6 @@ DEEP = (
     'query TooDeep { organization(slug: "fact") { '
     + "parent { " * 14 + "slug" + " }" * 14 + " } }"
 )  # fmt: skip
-
-
-def _on_a_private_loop(coroutine: Coroutine[Any, Any, str]) -> str:
-    loop = asyncio.new_event_loop()
-    try:
-        return loop.run_until_complete(coroutine)
-    finally:
-        loop.close()
-
-
-@pytest.fixture(scope="module")
-def shared_database_url(databases: Databases) -> str:
-    """One curated database for this module's tests, which only read it (a copy per test
-    costs a CREATE DATABASE on PostgreSQL); each test still builds its own app."""
-    return _on_a_private_loop(databases.fresh())
-
-
-@pytest.fixture
-def database_url(
-    request: pytest.FixtureRequest, shared_database_url: str, databases: Databases
-) -> str:
-    """The shared database, or a fresh one for `@pytest.mark.dataset(...)`."""
-    marker = request.node.get_closest_marker("dataset")
-    if marker is None:
-        return shared_database_url
-    return _on_a_private_loop(databases.fresh(marker.args[0]))
 
 
 def access_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:

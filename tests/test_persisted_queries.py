@@ -1,9 +1,7 @@
 """Automatic persisted queries (the Apollo protocol) and safelist mode, over HTTP."""
 
-import asyncio
 import hashlib
 import json
-from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -11,38 +9,14 @@ import httpx
 import pytest
 
 from service.config import Settings
-from tests.conftest import Databases, serving, without_cost
+from tests.conftest import serving, without_cost
+
+pytestmark = pytest.mark.read_only
 
 FACT = '{ organization(slug: "fact") { name } }'
 JACIE = '{ organization(slug: "jacie") { name } }'
 USP = '{ organization(slug: "usp") { name } }'
 FACT_NAME = "Foundation for Accreditation of Cellular Therapy"
-
-
-def _on_a_private_loop(coroutine: Coroutine[Any, Any, str]) -> str:
-    loop = asyncio.new_event_loop()
-    try:
-        return loop.run_until_complete(coroutine)
-    finally:
-        loop.close()
-
-
-@pytest.fixture(scope="module")
-def shared_database_url(databases: Databases) -> str:
-    """One curated database for this module's tests, which only read it (a copy per test
-    costs a CREATE DATABASE on PostgreSQL); each test still builds its own app."""
-    return _on_a_private_loop(databases.fresh())
-
-
-@pytest.fixture
-def database_url(
-    request: pytest.FixtureRequest, shared_database_url: str, databases: Databases
-) -> str:
-    """The shared database, or a fresh one for `@pytest.mark.dataset(...)`."""
-    marker = request.node.get_closest_marker("dataset")
-    if marker is None:
-        return shared_database_url
-    return _on_a_private_loop(databases.fresh(marker.args[0]))
 
 
 def sha256(document: str) -> str:

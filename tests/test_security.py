@@ -3,10 +3,9 @@ harmless: a stable `extensions.code` and a human message, never a 500, never a t
 the name of a database library, and, for every refusal, not one SQL statement sent.
 """
 
-import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -19,42 +18,18 @@ from service.config import Settings
 from tests.conftest import Databases, StatementCounter, serving, without_cost
 from tests.utils import global_id
 
+pytestmark = pytest.mark.read_only
+
 LEAKS = ("traceback", 'file "', "sqlalchemy", "sqlite", "asyncpg", "psycopg", "site-packages")
 INTERNAL_MESSAGE = "Internal server error (the log has the details under this requestId)"
 
 Served = tuple[httpx.AsyncClient, StatementCounter]
 
 
-def _on_a_private_loop(coroutine: Coroutine[Any, Any, str]) -> str:
-    loop = asyncio.new_event_loop()
-    try:
-        return loop.run_until_complete(coroutine)
-    finally:
-        loop.close()
-
-
-@pytest.fixture(scope="module")
-def shared_database_url(databases: Databases) -> str:
-    """One curated database for this module's tests, which only read it (a copy per test
-    costs a CREATE DATABASE on PostgreSQL); each test still builds its own app."""
-    return _on_a_private_loop(databases.fresh())
-
-
 @pytest.fixture
-def database_url(
-    request: pytest.FixtureRequest, shared_database_url: str, databases: Databases
-) -> str:
-    """The shared database, or a fresh one for `@pytest.mark.dataset(...)`."""
-    marker = request.node.get_closest_marker("dataset")
-    if marker is None:
-        return shared_database_url
-    return _on_a_private_loop(databases.fresh(marker.args[0]))
-
-
-@pytest.fixture
-def fresh_database_url(databases: Databases) -> str:
+async def fresh_database_url(databases: Databases) -> str:
     """A database of its own, for a test that changes it behind the app's back."""
-    return _on_a_private_loop(databases.fresh())
+    return await databases.fresh()
 
 
 @pytest.fixture
