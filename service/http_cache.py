@@ -67,7 +67,8 @@ class GraphQLETagMiddleware:
         await self.app(scope, receive, send_with_etag)
 
     def _cacheable(self, scope: Scope) -> bool:
-        """GET queries of the API; not GraphiQL (HTML), not mutations (never over GET)."""
+        """GET requests carrying a query; GraphiQL (HTML) is not tagged. Mutations need no
+        check here: the view refuses them over GET, and a refused answer is not a 200."""
         if scope["type"] != "http" or scope["method"] != "GET" or scope["path"] != self.path:
             return False
         accept: Any = Headers(scope=scope).get("accept", "")

@@ -15,7 +15,6 @@ from service.graphql.types.source import SourceExcerpt
 class Agreement(Node):
     db_id: strawberry.Private[int]
     establishes_id: strawberry.Private[int | None]
-    slug: strawberry.Private[str]
     kind: AgreementKind = strawberry.field(description="What kind of agreement this is.")
     title: str = strawberry.field(description="A short human title.")
     year: int | None = strawberry.field(

@@ -13,7 +13,6 @@ from service.graphql.types.source import SourceExcerpt
 @strawberry.type(description="A joint initiative: a course, workshop, meeting, scholarship...")
 class Initiative(Node):
     db_id: strawberry.Private[int]
-    slug: strawberry.Private[str]
     name: str = strawberry.field(description="Name of the initiative.")
     kind: str = strawberry.field(
         description="course, workshop, meeting, scholarship, survey, pavilion, reception..."

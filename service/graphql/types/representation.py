@@ -16,7 +16,6 @@ from service.graphql.types.source import SourceExcerpt
 @strawberry.type(description="A seat: a person at a body, on behalf of another body.")
 class Representation(Node):
     db_id: strawberry.Private[int]
-    slug: strawberry.Private[str]
     person_id: strawberry.Private[int]
     organization_id: strawberry.Private[int]
     on_behalf_of_id: strawberry.Private[int]
