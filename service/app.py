@@ -69,7 +69,8 @@ async def _open_database(settings: Settings) -> AsyncEngine:
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
-    metrics = Metrics()
+    schema = build_schema(settings)
+    metrics = Metrics(documents=schema.prepared_documents)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -92,7 +93,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await engine.dispose()
 
     graphql = GraphQLView(
-        build_schema(settings),
+        schema,
         graphql_ide="graphiql" if settings.graphiql else None,
         allow_queries_via_get=True,
     )

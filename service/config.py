@@ -72,6 +72,21 @@ class Settings(BaseSettings):
     apq_capacity: int = Field(
         default=1000, ge=0, description="Automatic persisted queries remembered per process."
     )
+    document_cache_size: int = Field(
+        default=1000,
+        ge=0,
+        description="Query texts kept parsed and validated per process (0: none).",
+    )
+    compiled_queries: bool = Field(
+        default=True,
+        description="Answer queries over the data with one SQL statement that builds the JSON "
+        "(false: every query runs through the field resolvers).",
+    )
+    compiled_cache_size: int = Field(
+        default=1000,
+        ge=0,
+        description="Compiled statements kept per process (by query and variables).",
+    )
     safelist_path: Path | None = Field(
         default=None, description="When set, only the documents in this JSON file run."
     )

@@ -11,9 +11,10 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -22,6 +23,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from prometheus_client.metrics_core import CounterMetricFamily, Metric
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.datastructures import MutableHeaders
@@ -41,6 +43,7 @@ class RequestRecord:
     operation: str | None = None
     cost: dict[str, Any] | None = None
     error_codes: list[str] = field(default_factory=list)
+    execution: str | None = None  # "compiled" or "resolvers": which path answered
 
 
 CURRENT: ContextVar[RequestRecord | None] = ContextVar("current_request", default=None)
@@ -50,10 +53,39 @@ def current_request() -> RequestRecord | None:
     return CURRENT.get()
 
 
+class DocumentCounts(Protocol):
+    """What the GraphQL layer's document store counts (service/graphql/documents.py)."""
+
+    @property
+    def parsed(self) -> int: ...
+    @property
+    def validated(self) -> int: ...
+
+
+class DocumentCollector:
+    """Reads the store's own counters at scrape time: the store stays the one source of
+    truth, and nothing has to remember to increment a second counter alongside it."""
+
+    def __init__(self, counts: DocumentCounts) -> None:
+        self.counts = counts
+
+    def collect(self) -> Iterator[Metric]:
+        yield CounterMetricFamily(
+            "graphql_documents_parsed_total",
+            "GraphQL documents parsed (a repeated text is parsed once while it is cached)",
+            value=self.counts.parsed,
+        )
+        yield CounterMetricFamily(
+            "graphql_documents_validated_total",
+            "GraphQL documents validated (a repeated text is validated once while cached)",
+            value=self.counts.validated,
+        )
+
+
 class Metrics:
     """One registry per app, so tests and several apps in a process do not share counts."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, documents: DocumentCounts | None = None) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "http_requests_total", "HTTP requests by route and status",
@@ -68,9 +100,16 @@ class Metrics:
             "sql_statements_per_request", "SQL statements sent per request", ["path"],
             buckets=(0, 1, 2, 4, 8, 16, 32, 64, 128), registry=self.registry,
         )  # fmt: skip
+        self.executions = Counter(
+            "graphql_executions_total",
+            "Executed GraphQL operations by path: one compiled statement, or the resolvers",
+            ["path"], registry=self.registry,
+        )  # fmt: skip
         self.graphql_errors = Counter(
             "graphql_errors_total", "GraphQL errors by code", ["code"], registry=self.registry
         )
+        if documents is not None:
+            self.registry.register(DocumentCollector(documents))
 
     def render(self) -> Response:
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
@@ -127,6 +166,8 @@ class ObservabilityMiddleware:
         self.metrics.requests.labels(scope["method"], path, str(status)).inc()
         self.metrics.latency.labels(path).observe(duration)
         self.metrics.statements.labels(path).observe(record.sql_statements)
+        if record.execution is not None:
+            self.metrics.executions.labels(record.execution).inc()
         for code in record.error_codes:
             self.metrics.graphql_errors.labels(code).inc()
         ACCESS_LOG.info(
@@ -141,6 +182,7 @@ class ObservabilityMiddleware:
                     "cost": record.cost,
                     "sql_statements": record.sql_statements,
                     "errors": record.error_codes or None,
+                    "execution": record.execution,
                 },
                 separators=(",", ":"),
             )

@@ -16,7 +16,8 @@ async def test_requests_beyond_the_concurrency_limit_get_503(database_url: str, 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     # uvicorn counts open connections: with a limit of 3, two in flight leave no room
-    env = env_for(database_url, MAX_CONCURRENCY="3")
+    # the resolver path keeps each request in flight long enough to count (compiled: ~50 ms)
+    env = env_for(database_url, MAX_CONCURRENCY="3", COMPILED_QUERIES="false")
     with server_process(serve_command(port), env, tmp_path / "logs") as process:
         await wait_until_serving(process, base, tmp_path / "logs")
         body = {"query": DEPTH_6_QUERY, "variables": {"first": 100}}  # ~1 s each

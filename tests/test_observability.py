@@ -19,7 +19,7 @@ pytestmark = pytest.mark.read_only
 GENERATED_ID = re.compile(r"^[0-9a-f]{32}$")
 ACCESS_FIELDS = {
     "request_id", "method", "path", "status", "duration_ms", "operation", "cost",
-    "sql_statements", "errors",
+    "sql_statements", "errors", "execution",
 }  # fmt: skip
 NAMED = "query PartnerPage { organizations(first: 3) { nodes { slug agreements { title } } } }"
 DEEP = (
@@ -118,6 +118,8 @@ async def test_one_access_line_per_request_with_what_it_did(settings, access_log
     assert statements > 0
     assert line["sql_statements"] == statements
     assert line["errors"] is None
+    assert line["execution"] == "compiled"
+    assert statements == 1  # the whole answer, built by one statement
 
 
 async def test_the_line_counts_the_sql_of_its_own_request_only(settings, access_log):
@@ -250,7 +252,7 @@ async def test_metrics_are_prometheus_text_with_the_service_metrics(settings):
         text, _page = await metrics_page(client)
     for name in (
         "http_requests_total", "http_request_duration_seconds_bucket",
-        "sql_statements_per_request", "graphql_errors_total",
+        "sql_statements_per_request", "graphql_errors_total", "graphql_executions_total",
     ):  # fmt: skip
         assert name in text, name
     assert "# TYPE http_requests_total counter" in text
@@ -283,6 +285,31 @@ async def test_the_counts_move_with_the_requests(settings):
     assert moved("sql_statements_per_request_sum", **graphql) == statements > 0
     assert moved("sql_statements_per_request_bucket", le="0.0", **graphql) == 1  # the refusal
     assert moved("graphql_errors_total", code="QUERY_TOO_DEEP") == 1
+    assert moved("graphql_executions_total", path="compiled") == 3  # the refusal never ran
+    assert moved("graphql_executions_total", path="resolvers") == 0
+
+
+async def test_the_line_says_which_path_answered(settings, access_log):
+    """A query over the data runs compiled; introspection, and an argument the API refuses,
+    run through the resolvers; a document refused before execution ran on neither."""
+    async with serving(settings) as (client, sql):
+        counts = []
+        for query in (
+            NAMED,
+            "{ __schema { queryType { name } } }",
+            "{ organizations(first: -1) { totalCount } }",
+            DEEP,
+        ):
+            sql.statements.clear()
+            await client.post("/graphql", json={"query": query})
+            counts.append(sql.count)
+        _text, page = await metrics_page(client)
+    lines = access_lines(access_log)[:4]
+    assert [line["execution"] for line in lines] == ["compiled", "resolvers", "resolvers", None]
+    assert counts == [1, 0, 0, 0]
+    assert lines[2]["errors"] == ["BAD_USER_INPUT"]
+    assert value(page, "graphql_executions_total", path="compiled") == 1
+    assert value(page, "graphql_executions_total", path="resolvers") == 2
 
 
 async def test_unknown_paths_share_one_label(settings):

@@ -37,7 +37,9 @@ def decode_id(global_id: str) -> tuple[str, str]:
 
 
 def encode_cursor(order: str, values: tuple[Any, ...]) -> str:
-    return _encode(json.dumps([order, *values], separators=(",", ":")))
+    """base64url of compact JSON, non-ASCII as UTF-8: the text PostgreSQL's to_json spells
+    too, so a compiled query builds the very same cursor in SQL."""
+    return _encode(json.dumps([order, *values], separators=(",", ":"), ensure_ascii=False))
 
 
 LARGEST_INT = 2**53  # the sort keys are years and positions; anything larger is forged

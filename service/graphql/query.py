@@ -58,7 +58,7 @@ MAX_SEARCH_WORDS = 16  # every word must match: more words never find more
 NO_YEAR = 10_000  # sorts undated organizations after every real year, either way round
 
 
-def _terms(text: str | None, argument: str) -> list[str] | None:
+def search_words(text: str | None, argument: str) -> list[str] | None:
     if text is None:
         return None
     terms = search_terms(text)
@@ -160,7 +160,7 @@ class Query:
             category=f.category.name if f.category else None,
             region=plain(f.region, "filter.region"),
             agreement_kind=f.agreement_kind.name if f.agreement_kind else None,
-            terms=_terms(f.search, "filter.search"),
+            terms=search_words(f.search, "filter.search"),
         )
         return await paginate(
             info, query, _organization_ordering(order_by), Organization.from_row,
@@ -188,7 +188,7 @@ class Query:
         query = queries.people_query(
             info.context.engine.dialect.name,
             organization=plain(f.organization, "filter.organization"),
-            terms=_terms(f.search, "filter.search"),
+            terms=search_words(f.search, "filter.search"),
         )
         person = queries.PERSON.c
         ordering = Ordering(
@@ -244,7 +244,7 @@ class Query:
         limit = 20 if first is None else first
         if not 0 <= limit <= maximum:
             raise BadUserInput(f"first must be between 0 and {maximum}, got {limit}")
-        terms = _terms(query, "query")
+        terms = search_words(query, "query")
         assert terms is not None
         async with info.context.engine.connect() as conn:
             hits = await queries.search(conn, terms, limit)

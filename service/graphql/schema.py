@@ -10,6 +10,8 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from service.config import Settings
+from service.graphql.compiler.execution import CompiledExecution, CompiledQueries
+from service.graphql.documents import DocumentCache, PreparedDocuments
 from service.graphql.extensions.public_errors import PublicErrors, is_public
 from service.graphql.extensions.query_limits import QueryLimits, QueryLimitsExtension
 from service.graphql.query import Query
@@ -24,6 +26,10 @@ ERROR_LOG = logging.getLogger("service.errors")
 
 
 class PartnerGraphSchema(Schema):
+    prepared_documents: PreparedDocuments
+    """Set by build_schema: per schema, so apps built with other settings (validation rules,
+    token limits) never share a parse or a validation result."""
+
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -57,16 +63,26 @@ def _extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
+    # After every parse or validation hook, so the limits see the variables first.
+    extensions.append(DocumentCache)
+    if settings.compiled_queries:
+        compiled = CompiledQueries(
+            capacity=settings.compiled_cache_size, max_page_size=settings.max_page_size
+        )
+        extensions.append(lambda: CompiledExecution(queries=compiled))
     return extensions
 
 
-def build_schema(settings: Settings | None = None) -> Schema:
-    return PartnerGraphSchema(
+def build_schema(settings: Settings | None = None) -> PartnerGraphSchema:
+    settings = settings or Settings()
+    schema = PartnerGraphSchema(
         query=Query,
         types=[Organization, Agreement, Person, Representation, Initiative],
-        extensions=_extensions(settings or Settings()),
+        extensions=_extensions(settings),
         config=StrawberryConfig(auto_camel_case=True),
     )
+    schema.prepared_documents = PreparedDocuments(capacity=settings.document_cache_size)
+    return schema
 
 
 def schema_sdl() -> str:

@@ -38,6 +38,7 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
+from service.graphql.compiler.execution import RawJSON
 from service.observability import current_request
 
 
@@ -283,7 +284,12 @@ class QueryLimitsExtension(SchemaExtension):
     def get_results(self) -> dict[str, Any]:
         result = self.execution_context.result
         data = getattr(result, "data", None)
-        actual = sum(1 for _ in _objects(list(data.values()))) if isinstance(data, dict) else 0
+        if isinstance(data, RawJSON):  # counted in the database's JSON text
+            actual = max(data.objects - 1, 0)  # the `data` object itself is not counted
+        elif isinstance(data, dict):
+            actual = sum(1 for _ in _objects(list(data.values())))
+        else:
+            actual = 0
         cost = {"requested": self.requested, "actual": actual, "limit": self.limits.max_cost}
         record = current_request()
         if record is not None:

@@ -1,0 +1,172 @@
+"""The compiled path inside Strawberry's pipeline: after parsing, validation and the query
+limits, a query the compiler can express runs as one SQL statement, and the JSON text the
+database built goes to the client as it is, never rebuilt as Python objects.
+
+Everything else about a request stays Strawberry's: errors, extensions, the time budget,
+HTTP. A query the compiler cannot express (search, introspection, an argument the resolver
+path refuses) and a statement that fails both go on to the resolver path, which answers
+or reports the error as it always does.
+"""
+
+import json
+import logging
+import re
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    FragmentDefinitionNode,
+    GraphQLSchema,
+    get_operation_ast,
+)
+from graphql.execution.values import get_variable_values
+from strawberry.extensions import SchemaExtension
+
+from service.graphql.compiler.dialects import Dialect
+from service.graphql.compiler.plan import NotCompilable, compile_operation
+from service.observability import current_request
+
+LOG = logging.getLogger("service.compiled")
+MAX_KEY_CHARS = 20_000  # a longer query or variables text is compiled, never cached
+
+
+class RawJSON:
+    """A response's `data` as the JSON text the database built; `objects` counts the JSON
+    objects in it (extensions.cost.actual)."""
+
+    __slots__ = ("objects", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.objects = count_objects(text)
+
+
+_ESCAPES = re.compile(r"\\.")
+_STRINGS = re.compile(r'"[^"]*"')
+
+
+def count_objects(text: str) -> int:
+    """The JSON objects in a JSON text: its `{` outside strings (escapes dropped first, so
+    a string ends at the first quote left)."""
+    if "\\" in text:
+        text = _ESCAPES.sub("", text)
+    return _STRINGS.sub("", text).count("{")
+
+
+@dataclass(frozen=True)
+class _Unsupported:
+    reason: str
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A compiled statement, as SQLAlchemy text parsed once, and its parameters."""
+
+    statement: sa.TextClause
+    params: dict[str, Any]
+
+
+class CompiledQueries:
+    """Compiled statements of one app, by (document, operation, variables): an LRU that
+    also remembers what does not compile, so the resolver path is chosen at once."""
+
+    def __init__(self, *, capacity: int, max_page_size: int) -> None:
+        self.capacity = capacity
+        self.max_page_size = max_page_size
+        self._entries: OrderedDict[tuple[str, str | None, str], _Prepared | _Unsupported]
+        self._entries = OrderedDict()
+        self.compiled = 0
+
+    def get(
+        self,
+        schema: GraphQLSchema,
+        dialect: Dialect,
+        query: str,
+        document: DocumentNode,
+        operation_name: str | None,
+        variables: dict[str, Any] | None,
+    ) -> _Prepared | None:
+        try:
+            variables_key = json.dumps(variables or {}, sort_keys=True)
+        except (TypeError, ValueError):
+            return None
+        key = (query, operation_name, variables_key)
+        cacheable = len(query) + len(variables_key) <= MAX_KEY_CHARS
+        found = self._entries.get(key) if cacheable else None
+        if found is None:
+            found = self._compile(schema, dialect, document, operation_name, variables or {})
+            if cacheable:
+                self._entries[key] = found
+                if len(self._entries) > self.capacity:
+                    self._entries.popitem(last=False)
+        elif cacheable:
+            self._entries.move_to_end(key)
+        return found if isinstance(found, _Prepared) else None
+
+    def _compile(
+        self,
+        schema: GraphQLSchema,
+        dialect: Dialect,
+        document: DocumentNode,
+        operation_name: str | None,
+        variables: dict[str, Any],
+    ) -> _Prepared | _Unsupported:
+        operation = get_operation_ast(document, operation_name)
+        if operation is None:
+            return _Unsupported("no such operation")
+        coerced = get_variable_values(schema, operation.variable_definitions or (), variables)
+        if isinstance(coerced, list):
+            return _Unsupported("variables do not fit their types")
+        fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        try:
+            compiled = compile_operation(
+                schema, dialect, operation, fragments, coerced, max_page_size=self.max_page_size
+            )
+        except NotCompilable as reason:
+            return _Unsupported(str(reason))
+        except Exception:  # a gap in the compiler: the resolver path still answers right
+            LOG.exception("compiling an operation failed; the resolver path answers it")
+            return _Unsupported("compiler error")
+        self.compiled += 1
+        return _Prepared(sa.text(compiled.sql), compiled.params)
+
+
+class CompiledExecution(SchemaExtension):
+    """Answer from one compiled statement when there is one; otherwise step aside."""
+
+    def __init__(self, *, queries: CompiledQueries) -> None:
+        self.queries = queries
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        engine = getattr(context.context, "engine", None)
+        if document is not None and engine is not None and context.query is not None:
+            compiled = self.queries.get(
+                context.schema._schema,
+                Dialect(engine.dialect.name),
+                context.query,
+                document,
+                context.operation_name,
+                context.variables,
+            )
+            if compiled is not None:
+                try:
+                    async with engine.connect() as conn:
+                        result = await conn.execute(compiled.statement, compiled.params)
+                        text = result.scalar_one()
+                except Exception:  # the resolver path answers, or reports what went wrong
+                    LOG.debug("compiled statement failed; the resolver path answers", exc_info=True)
+                else:
+                    context.result = ExecutionResult(data=RawJSON(text))  # type: ignore[arg-type]
+        record = current_request()
+        if record is not None:
+            record.execution = "resolvers" if context.result is None else "compiled"
+        yield
