@@ -47,6 +47,11 @@ class Dialect:
         function = "json_object" if self.sqlite else "json_build_object"
         return f"{function}({', '.join(f"'{key}', {value}" for key, value in pairs)})"
 
+    def opening(self, key: str) -> str:
+        """How an object whose first key is `key` begins in this database's JSON text
+        (PostgreSQL's json_build_object writes `"key" : value`)."""
+        return f'{{"{key}":' if self.sqlite else f'{{"{key}" :'
+
     def array(self, item: str, source: str, order: str, *, json_items: bool = True) -> str:
         """A JSON array of `item` for each row of `source` (FROM ... [WHERE ...]), in `order`.
 

@@ -3,14 +3,13 @@ limits, a query the compiler can express runs as one SQL statement, and the JSON
 database built goes to the client as it is, never rebuilt as Python objects.
 
 Everything else about a request stays Strawberry's: errors, extensions, the time budget,
-HTTP. A query the compiler cannot express (search, introspection, an argument the resolver
-path refuses) and a statement that fails both go on to the resolver path, which answers
-or reports the error as it always does.
+HTTP. A query the compiler cannot express (introspection, an object selected without
+fields), an argument the resolver path refuses and a statement that fails all go on to the
+resolver path, which answers or reports the error as it always does.
 """
 
 import json
 import logging
-import re
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from graphql.execution.values import get_variable_values
 from strawberry.extensions import SchemaExtension
 
 from service.graphql.compiler.dialects import Dialect
-from service.graphql.compiler.plan import NotCompilable, compile_operation
+from service.graphql.compiler.plan import CompiledQuery, NotCompilable, compile_operation
 from service.observability import current_request
 
 LOG = logging.getLogger("service.compiled")
@@ -36,26 +35,14 @@ MAX_KEY_CHARS = 20_000  # a longer query or variables text is compiled, never ca
 
 
 class RawJSON:
-    """A response's `data` as the JSON text the database built; `objects` counts the JSON
-    objects in it (extensions.cost.actual)."""
+    """A response's `data` as the JSON text the database built, and how many JSON objects
+    it holds (extensions.cost.actual counts them)."""
 
     __slots__ = ("objects", "text")
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, objects: int) -> None:
         self.text = text
-        self.objects = count_objects(text)
-
-
-_ESCAPES = re.compile(r"\\.")
-_STRINGS = re.compile(r'"[^"]*"')
-
-
-def count_objects(text: str) -> int:
-    """The JSON objects in a JSON text: its `{` outside strings (escapes dropped first, so
-    a string ends at the first quote left)."""
-    if "\\" in text:
-        text = _ESCAPES.sub("", text)
-    return _STRINGS.sub("", text).count("{")
+        self.objects = objects
 
 
 @dataclass(frozen=True)
@@ -68,7 +55,7 @@ class _Prepared:
     """A compiled statement, as SQLAlchemy text parsed once, and its parameters."""
 
     statement: sa.TextClause
-    params: dict[str, Any]
+    query: CompiledQuery
 
 
 class CompiledQueries:
@@ -135,7 +122,7 @@ class CompiledQueries:
             LOG.exception("compiling an operation failed; the resolver path answers it")
             return _Unsupported("compiler error")
         self.compiled += 1
-        return _Prepared(sa.text(compiled.sql), compiled.params)
+        return _Prepared(sa.text(compiled.sql), compiled)
 
 
 class CompiledExecution(SchemaExtension):
@@ -160,12 +147,13 @@ class CompiledExecution(SchemaExtension):
             if compiled is not None:
                 try:
                     async with engine.connect() as conn:
-                        result = await conn.execute(compiled.statement, compiled.params)
+                        result = await conn.execute(compiled.statement, compiled.query.params)
                         text = result.scalar_one()
                 except Exception:  # the resolver path answers, or reports what went wrong
                     LOG.debug("compiled statement failed; the resolver path answers", exc_info=True)
                 else:
-                    context.result = ExecutionResult(data=RawJSON(text))  # type: ignore[arg-type]
+                    data = RawJSON(text, compiled.query.count(text))
+                    context.result = ExecutionResult(data=data)  # type: ignore[arg-type]
         record = current_request()
         if record is not None:
             record.execution = "resolvers" if context.result is None else "compiled"

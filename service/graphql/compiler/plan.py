@@ -105,6 +105,13 @@ class NotCompilable(Exception):
 class CompiledQuery:
     sql: str
     params: dict[str, Any]
+    openings: tuple[str, ...]  # how each JSON object of the answer begins (see `count`)
+
+    def count(self, text: str) -> int:
+        """The JSON objects in the answer, counted by their openings: an object's opening
+        brace and first key, as `{"slug":`, cannot occur inside a JSON string (a quote there
+        is escaped), so counting each distinct opening counts every object exactly once."""
+        return sum(text.count(opening) for opening in self.openings)
 
 
 def _name(value: Any) -> str:
@@ -151,6 +158,7 @@ class _Compiler:
         self.max_page_size = max_page_size
         self.levels: dict[str, tuple[str, bool]] = {}
         self.params: dict[str, Any] = {}
+        self.openings: set[str] = set()
         self._counter = itertools.count(1)
 
     # --- plumbing -------------------------------------------------------------------------
@@ -162,6 +170,12 @@ class _Compiler:
         name = f"p{len(self.params)}"
         self.params[name] = value
         return self.d.cast(f":{name}", value)
+
+    def obj(self, pairs: Sequence[tuple[str, str]]) -> str:
+        if not pairs:  # `{}` could also be text inside a string: not countable by opening
+            raise NotCompilable("an object without fields")
+        self.openings.add(pairs[0][0])
+        return self.d.obj(pairs)
 
     def matching(self, text: str, argument: str, kind: str | None) -> str:
         """The (kind, slug, rank) select of `queries.matching` for the words of `text`."""
@@ -293,7 +307,7 @@ class _Compiler:
             else:
                 value = RELATIONS[runtime.name](self, runtime, name, nodes, row)
             pairs.append((key, value))
-        return self.d.obj(pairs)
+        return self.obj(pairs)
 
     def enum(self, runtime: GraphQLObjectType, field: str, column: str) -> str:
         named = get_named_type(runtime.fields[field].type)
@@ -310,7 +324,7 @@ class _Compiler:
             pairs.append(
                 (key, self.d.text("SourceExcerpt") if name == "__typename" else values[name])
             )
-        return self.d.or_null(f"{quote} IS NULL", self.d.obj(pairs))
+        return self.d.or_null(f"{quote} IS NULL", self.obj(pairs))
 
     # --- the types ------------------------------------------------------------------------
 
@@ -443,7 +457,7 @@ class _Compiler:
                 raise NotCompilable("introspection")  # __schema, __type
             arguments = self.arguments(query, nodes[0])
             pairs.append((key, self.root_field(name, arguments, nodes)))
-        return self.d.obj(pairs)
+        return self.obj(pairs)
 
     def root_field(self, name: str, arguments: dict[str, Any], nodes: list[FieldNode]) -> str:
         if name in ("organization", "person"):
@@ -723,11 +737,11 @@ class _Compiler:
                      else info_values[info_nodes[0].name.value])
                     for info_key, info_nodes in self.subfields(info, field_nodes).items()
                 ]  # fmt: skip
-                value = self.d.obj(info_pairs)
+                value = self.obj(info_pairs)
             else:
                 raise NotCompilable(f"{runtime.name}.{name}")
             pairs.append((key, value))
-        return self.d.obj(pairs)
+        return self.obj(pairs)
 
     def edge(
         self, edge: GraphQLObjectType, nodes: Sequence[FieldNode], connection: _Connection,
@@ -744,7 +758,7 @@ class _Compiler:
                 pairs.append((key, self.one(connection.node_type, field_nodes, f"{item}.id")))
             else:
                 raise NotCompilable(f"{edge.name}.{name}")
-        return self.d.obj(pairs)
+        return self.obj(pairs)
 
 
 RelationCompiler = Callable[[_Compiler, GraphQLObjectType, str, Sequence[FieldNode], str], str]
@@ -772,4 +786,5 @@ def compile_operation(
         raise NotCompilable("not a query")
     compiler = _Compiler(schema, dialect, fragments, variables, max_page_size)
     answer = compiler.root(operation)
-    return CompiledQuery(dialect.statement(compiler.levels, answer), compiler.params)
+    openings = tuple(sorted(dialect.opening(key) for key in compiler.openings))
+    return CompiledQuery(dialect.statement(compiler.levels, answer), compiler.params, openings)
