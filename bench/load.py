@@ -170,15 +170,24 @@ class Server:
 
 
 @contextlib.contextmanager
-def uvicorn(database_url: str, workers: int, log: Path) -> Iterator[Server]:
-    """`uvicorn service.app:create_app --factory` on a free loopback port (access log off)."""
+def uvicorn(
+    database_url: str, workers: int, log: Path, *, compiled: bool = True
+) -> Iterator[Server]:
+    """`uvicorn service.app:create_app --factory` on a free loopback port (access log off).
+
+    `compiled` sets COMPILED_QUERIES for the served process either way, so the path under
+    load is the one asked for, whatever the environment or a `.env` file says."""
     port = free_port()
     command = [
         sys.executable, "-m", "uvicorn", "service.app:create_app", "--factory",
         "--host", LOOPBACK, "--port", str(port), "--workers", str(workers),
         "--log-level", "warning", "--no-access-log",
     ]  # fmt: skip
-    env = {**os.environ, "DATABASE_URL": database_url}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "COMPILED_QUERIES": "true" if compiled else "false",
+    }
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as output:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output)

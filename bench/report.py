@@ -1,13 +1,26 @@
-"""RESULTS.md from the raw results (results.json): tables per engine, the floor ratios,
-statements by size, the HTTP table, the machine, and how to reproduce."""
+"""RESULTS.md from the raw results (results.json): the targets and whether this run met them,
+the summaries (service ÷ floor, resolver path ÷ compiled path, statements by size), tables
+per engine, the HTTP table, the machine, and how to reproduce.
+
+Every verdict is computed here from the figures of the run being rendered, so a report can
+never claim a target that its own tables contradict.
+"""
 
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 NONE = "\u2013"  # en dash: an empty cell
 TIMES = "\u00d7"
 ENGINE_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+PATH_NAMES = ("compiled", "resolver")
+WORKLOADS = ("W1", "W2", "W3", "W4a", "W4b", "W5", "W6")
+FLOOR_LIMIT = 3.0  # target: W1-W3 within 3x the floor
+FLOOR_STRETCH = 1.5  # stretch target
+SCALING_LIMIT = 1.3  # target: W2@100k within 1.3x of W2@1k
+SIZE_JUDGED = ("W2", "W3", "W5", "W6")  # requests whose shape does not follow the data
+SCALING_FROM, SCALING_TO = "1k", "100k"
 
 
 def _ms(value: float | None) -> str:
@@ -31,7 +44,14 @@ def _mib(kib: int | None) -> str:
 
 
 def _ratio(value: float | None) -> str:
-    return NONE if value is None else f"{value:,.1f}{TIMES}"
+    if value is None or math.isnan(value):
+        return NONE
+    return f"{value:,.1f}{TIMES}" if value >= 0.995 else f"{value:.2f}{TIMES}"
+
+
+def _cell(text: str) -> str:
+    """Text safe inside a Markdown table cell (answers quoted in notes may hold pipes)."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
 def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
@@ -40,22 +60,85 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
     return lines
 
 
-def _statements(result: dict[str, Any]) -> str:
-    low, high = result["statements"]["min"], result["statements"]["max"]
+def _both(compiled: str, resolver: str) -> str:
+    """A compiled / resolver cell; one value where the resolver path has none."""
+    return compiled if resolver == NONE else f"{compiled} / {resolver}"
+
+
+def _statements(figures: dict[str, Any] | None) -> str:
+    if not figures or "statements" not in figures:
+        return NONE
+    low, high = figures["statements"]["min"], figures["statements"]["max"]
     return str(low) if low == high else f"{low}{NONE}{high}"
 
 
-def _notes(result: dict[str, Any]) -> str:
-    notes = []
-    if result["workload"] == "W5":
-        walk = result["walk_ms"]
-        notes.append(
-            f"{result['organizations']:,} orgs in {result['pages_per_walk']} "
-            + ("page" if result["pages_per_walk"] == 1 else "pages")
-            + "; "
-            f"walk total {_ms(walk['median'])} ms "
-            + (f"(median of {result['walks']} walks)" if result["walks"] > 1 else "(one walk)")
+def _median(figures: dict[str, Any] | None) -> float | None:
+    return figures["latency_ms"]["median"] if figures and "latency_ms" in figures else None
+
+
+def _p90(figures: dict[str, Any] | None) -> float | None:
+    return figures["latency_ms"]["p90"] if figures and "latency_ms" in figures else None
+
+
+# --- the notes column -------------------------------------------------------------------
+
+
+def _walk_note(result: dict[str, Any]) -> str:
+    pages = result["pages_per_walk"]
+    walk = result["walk_ms"]
+    note = (
+        f"{result['organizations']:,} orgs in {pages} {'page' if pages == 1 else 'pages'}; "
+        f"walk total {_ms(walk['median'])} ms compiled"
+        + (f" (median of {result['walks']} walks)" if result["walks"] > 1 else " (one walk)")
+    )
+    if result.get("resolver_walks"):
+        note += f", {_ms(result['resolver_walk_ms']['median'])} ms resolver"
+        if result["resolver_walks"] < result["walks"]:
+            note += f" ({result['resolver_walks']} of {result['walks']} walks: its own budget)"
+    return note
+
+
+def _paths_note(result: dict[str, Any]) -> str | None:
+    """Whether the two paths answered alike: a difference is shouted, never a footnote."""
+    paths = result.get("paths")
+    if not paths:
+        return None
+    if paths["differ"]:
+        where = (paths.get("first_difference") or "")[:300]
+        return (
+            f"**JSON DIFFERS between the paths in {paths['differ']} of {paths['compared']} "
+            f"rounds**: {where}"
         )
+    return f"paths' JSON equal ({paths['compared']} compared)" if paths["compared"] else None
+
+
+def _compiled_note(result: dict[str, Any]) -> str | None:
+    """Say when the compiled app did not answer with its one statement (it fell back)."""
+    answered, n = result.get("compiled_answered"), result["n"]
+    if answered is None or answered == n:
+        return None
+    if answered == 0:
+        return "**not compiled**: the compiled app answered through the resolvers"
+    return f"compiled in {answered} of {n} requests; the rest fell back to the resolvers"
+
+
+def _resolver_note(result: dict[str, Any]) -> str | None:
+    resolver = result.get("resolver")
+    if not resolver:
+        return "resolver path not measured"
+    notes = []
+    if resolver["n"] < result["n"] and result["workload"] != "W5":
+        notes.append(f"resolver path in {resolver['n']} of {result['n']} rounds (its own budget")
+        notes[-1] += "; a first: 1000 request takes seconds on it)" if "settings" in result else ")"
+    if resolver["bytes"] != result["bytes"]:
+        notes.append(f"answer bytes compiled {result['bytes']:,}, resolver {resolver['bytes']:,}")
+    return "; ".join(notes) or None
+
+
+def _notes(result: dict[str, Any]) -> str:
+    notes = [_compiled_note(result), _paths_note(result), _resolver_note(result)]
+    if result["workload"] == "W5":
+        notes.append(_walk_note(result))
     if "hits" in result:
         notes.append(f"{result['hits']} hits")
     if "settings" in result:
@@ -63,45 +146,53 @@ def _notes(result: dict[str, Any]) -> str:
     if "floor" in result:
         floor = result["floor"]
         notes.append(
-            f"floor {_bytes(floor['bytes'])}, JSON {'equal' if floor['equal'] else 'DIFFERS'}"
+            f"floor {_bytes(floor['bytes'])}, JSON {'equal' if floor['equal'] else '**DIFFERS**'}"
         )
-    return "; ".join(notes)
+    return _cell("; ".join(note for note in notes if note))
+
+
+# --- per engine -------------------------------------------------------------------------
+
+ENGINE_HEADER = (
+    "workload", "dataset", "n (c / r)", "compiled median ms", "compiled p90 ms",
+    "resolver median ms", "resolver p90 ms", "SQL stmts (c / r)", "bytes", "peak RSS",
+    "floor median ms", "compiled ÷ floor", "resolver ÷ compiled", "notes",
+)  # fmt: skip
+BLANK = len(ENGINE_HEADER) - 3  # the cells of a failed row between its dataset and notes
+
+
+def _row(result: dict[str, Any], label: str) -> list[str]:
+    resolver, floor = result.get("resolver"), result.get("floor")
+    notes = _notes(result)
+    if result.get("error"):
+        notes = f"**{_cell(result['error'])}**; {notes}"
+    return [
+        f"{result['workload']} {result['title']}",
+        label,
+        _both(str(result["n"]), str(resolver["n"]) if resolver else NONE),
+        _ms(_median(result)),
+        _ms(_p90(result)),
+        _ms(_median(resolver)),
+        _ms(_p90(resolver)),
+        _both(_statements(result), _statements(resolver)),
+        _bytes(result["bytes"]),
+        _mib(result["rss_kib"]),
+        _ms(_median(floor)),
+        _ratio(result.get("ratio")),
+        _ratio(result.get("resolver_ratio")),
+        notes,
+    ]
 
 
 def _run_rows(run: dict[str, Any]) -> list[list[str]]:
     rows = []
     for result in run.get("workloads", []):
         if "latency_ms" not in result:
-            rows.append(
-                [result["workload"], run["label"], *[NONE] * 8, f"**FAILED**: {result['error']}"]
-            )
+            failure = f"**FAILED**: {_cell(result['error'])}"
+            rows.append([result["workload"], run["label"], *[NONE] * BLANK, failure])
             continue
-        latency, floor = result["latency_ms"], result.get("floor")
-        notes = _notes(result)
-        if result.get("error"):
-            notes = f"**{result['error']}**; {notes}"
-        rows.append(
-            [
-                f"{result['workload']} {result['title']}",
-                run["label"],
-                str(result["n"]),
-                _ms(latency["median"]),
-                _ms(latency["p90"]),
-                _statements(result),
-                _bytes(result["bytes"]),
-                _mib(result["rss_kib"]),
-                _ms(floor["latency_ms"]["median"]) if floor else NONE,
-                _ratio(result.get("ratio")),
-                notes,
-            ]
-        )
+        rows.append(_row(result, run["label"]))
     return rows
-
-
-ENGINE_HEADER = (
-    "workload", "dataset", "n", "median ms", "p90 ms", "SQL stmts", "bytes", "peak RSS",
-    "floor median ms", "÷ floor", "notes",
-)  # fmt: skip
 
 
 def _provenance(engine: str, dataset: dict[str, Any]) -> str:
@@ -121,14 +212,24 @@ def engine_section(engine: str, results: dict[str, Any]) -> list[str]:
     rows: list[list[str]] = []
     for run in runs:
         if run.get("error"):
-            rows.append([NONE, run["label"], *[NONE] * 8, f"**FAILED**: {run['error']}"])
+            rows.append([NONE, run["label"], *[NONE] * BLANK, f"**FAILED**: {run['error']}"])
         rows.extend(_run_rows(run))
     lines += _table(ENGINE_HEADER, rows)
+    lines += [
+        "",
+        "n, SQL stmts: compiled path / resolver path. Latency columns and ratios are medians "
+        "unless headed p90; bytes are the compiled path's answer (the resolver's is noted "
+        "where it differs). Peak RSS is the process's high-water mark so far, and the "
+        "process holds both apps, so it covers both paths.",
+    ]
     info = results["datasets"].get(engine, {})
     built = [f"{label}: {_provenance(engine, d)}" for label, d in info.items()]
     if built:
         lines += ["", "Datasets this run: " + "; ".join(built) + "."]
     return [*lines, ""]
+
+
+# --- the summary and the targets --------------------------------------------------------
 
 
 def _find(results: dict[str, Any], engine: str, label: str, workload: str) -> dict[str, Any] | None:
@@ -141,50 +242,305 @@ def _find(results: dict[str, Any], engine: str, label: str, workload: str) -> di
     return None
 
 
-def summary_section(results: dict[str, Any]) -> list[str]:
-    engines = [e for e in results["options"]["engines"] if not results["skipped"].get(e)]
-    labels = results["labels"]
-    lines = ["## Summary", "", "Service median ÷ floor median (same process, interleaved):", ""]
+def _engines(results: dict[str, Any]) -> list[str]:
+    return [e for e in results["options"]["engines"] if not results["skipped"].get(e)]
+
+
+def _datasets_of(workload: str, labels: Sequence[str]) -> list[str]:
+    """Where a workload runs: W1 on the curated dataset, W2/W3 on the synthetic ones."""
+    if workload == "W1":
+        return [label for label in labels if label == "curated"]
+    if workload in ("W2", "W3"):
+        return [label for label in labels if label != "curated"]
+    return list(labels)
+
+
+@dataclass(frozen=True)
+class Figure:
+    where: str  # e.g. "W2@1k SQLite"
+    value: float
+
+
+def _figures(
+    results: dict[str, Any], workloads: Sequence[str], key: str
+) -> tuple[list[Figure], list[str]]:
+    """`key` (a ratio) of each workload, dataset and engine: those found, and those not."""
+    found, missing = [], []
+    for workload in workloads:
+        for label in _datasets_of(workload, results["labels"]):
+            for engine in _engines(results):
+                where = f"{workload}@{label} {ENGINE_NAMES[engine]}"
+                result = _find(results, engine, label, workload)
+                value = result.get(key) if result else None
+                if value is None:
+                    missing.append(where)
+                else:
+                    found.append(Figure(where, value))
+    return found, missing
+
+
+def _verdict(met: bool) -> str:
+    return "**met**" if met else "**NOT met**"
+
+
+def _floor_target(found: list[Figure], missing: list[str], limit: float, name: str) -> str:
+    if not found:
+        return f"- {name}: not assessed (no floor figures in this run)"
+    worst = max(found, key=lambda f: f.value)
+    over = [f"{f.where} {f.value:.2f}{TIMES}" for f in found if f.value > limit]
+    line = f"- {name}: {_verdict(not over)}; worst {worst.where} at {worst.value:.2f}{TIMES}"
+    if over:
+        line += f"; over it: {', '.join(over)}"
+    if missing:
+        line += f" (not measured this run: {', '.join(missing)})"
+    return line
+
+
+def _counts(
+    results: dict[str, Any], engine: str, workload: str, labels: Sequence[str], path: str
+) -> dict[str, str]:
+    """One path's statements per request for a workload, by dataset (where measured)."""
+    counts = {}
+    for label in labels:
+        result = _find(results, engine, label, workload)
+        figures = result if path == "compiled" or not result else result.get("resolver")
+        if figures:
+            counts[label] = _statements(figures)
+    return counts
+
+
+def _varying(results: dict[str, Any], workloads: Sequence[str], path: str) -> list[str]:
+    """The workloads whose statement count on `path` changes with the directory's size."""
+    sizes = [label for label in results["labels"] if label != "curated"]
+    varying = []
+    for engine in _engines(results):
+        for workload in workloads:
+            counts = _counts(results, engine, workload, sizes, path)
+            if len(set(counts.values())) > 1:
+                spread = ", ".join(f"{label}: {count}" for label, count in counts.items())
+                varying.append(f"{workload} {ENGINE_NAMES[engine]} ({spread})")
+    return varying
+
+
+def _size_target(results: dict[str, Any]) -> list[str]:
+    sizes = [label for label in results["labels"] if label != "curated"]
+    name = "SQL statements per request independent of the directory's size"
+    if len(sizes) < 2:
+        return [f"- {name}: not assessable (this run has {len(sizes)} synthetic size(s))"]
+    parts = []
+    for path in PATH_NAMES:
+        varying = _varying(results, SIZE_JUDGED, path)
+        parts.append(
+            f"{path} path {_verdict(not varying)}" + (f" ({'; '.join(varying)})" if varying else "")
+        )
+    search = [
+        f"{path} path: " + ("; ".join(varying) if varying else "constant")
+        for path in PATH_NAMES
+        for varying in [_varying(results, ("W4a", "W4b"), path)]
+    ]
+    info = (
+        "W4 (search) is shown, not judged: on the resolver path one statement finds the "
+        "hits, then one loads each kind of object among them, so its count follows the "
+        f"matches, not the size (this run: {'; '.join(search)})"
+    )
+    judged = ", ".join(SIZE_JUDGED)
+    return [f"- {name} ({judged} at {', '.join(sizes)}): {'; '.join(parts)}.", f"  {info}."]
+
+
+def _scaling(results: dict[str, Any], engine: str, path: str) -> float | None:
+    first = _find(results, engine, SCALING_FROM, "W2")
+    last = _find(results, engine, SCALING_TO, "W2")
+    if path == "resolver":
+        first = first.get("resolver") if first else None
+        last = last.get("resolver") if last else None
+    small, large = _median(first), _median(last)
+    return large / small if small and large else None
+
+
+def _scaling_target(results: dict[str, Any]) -> str:
+    name = f"W2@{SCALING_TO} within {SCALING_LIMIT}{TIMES} of W2@{SCALING_FROM} (compiled path)"
+    parts, met = [], True
+    for engine in _engines(results):
+        factor = _scaling(results, engine, "compiled")
+        if factor is None:
+            continue
+        met = met and factor <= SCALING_LIMIT
+        resolver = _scaling(results, engine, "resolver")
+        parts.append(
+            f"{ENGINE_NAMES[engine]} {factor:.2f}{TIMES}"
+            + (f" (resolver path {resolver:.2f}{TIMES})" if resolver else "")
+        )
+    if not parts:
+        return f"- {name}: not assessed (this run does not have W2 at both sizes)"
+    return f"- {name}: {_verdict(met)}; {', '.join(parts)}"
+
+
+def targets_section(results: dict[str, Any]) -> list[str]:
+    found, missing = _figures(results, ("W1", "W2", "W3"), "ratio")
+    target = f"W1{NONE}W3 (compiled path) within {FLOOR_LIMIT:g}{TIMES} the floor"
+    stretch = f"stretch: within {FLOOR_STRETCH:g}{TIMES} the floor"
+    return [
+        "### Targets (verdicts computed from this run's figures)",
+        "",
+        _floor_target(found, missing, FLOOR_LIMIT, target),
+        _floor_target(found, missing, FLOOR_STRETCH, stretch),
+        *_size_target(results),
+        _scaling_target(results),
+        "",
+    ]
+
+
+def _ratio_table(results: dict[str, Any], workloads: Sequence[str], key: str) -> list[str]:
+    engines = _engines(results)
     rows = []
-    for workload, on in (("W1", ["curated"]), ("W2", labels[1:]), ("W3", labels[1:])):
-        for label in on:
+    for workload in workloads:
+        for label in _datasets_of(workload, results["labels"]):
             cells = [workload, label]
             for engine in engines:
                 found = _find(results, engine, label, workload)
-                cells.append(_ratio(found.get("ratio")) if found else NONE)
+                cells.append(_ratio(found.get(key)) if found else NONE)
             rows.append(cells)
-    lines += _table(["workload", "dataset", *(ENGINE_NAMES[e] for e in engines)], rows)
-    lines += ["", "SQL statements per request:", ""]
-    workloads = ("W1", "W2", "W3", "W4a", "W4b", "W5", "W6")
+    return _table(["workload", "dataset", *(ENGINE_NAMES[e] for e in engines)], rows)
+
+
+def _statement_table(results: dict[str, Any]) -> list[str]:
     rows = []
-    for engine in engines:
-        for label in labels:
+    for engine in _engines(results):
+        for label in results["labels"]:
             cells = [ENGINE_NAMES[engine], label]
-            for workload in workloads:
+            for workload in WORKLOADS:
                 found = _find(results, engine, label, workload)
-                cells.append(_statements(found) if found else NONE)
+                resolver = found.get("resolver") if found else None
+                cells.append(_both(_statements(found), _statements(resolver)) if found else NONE)
             rows.append(cells)
-    lines += _table(["engine", "dataset", *workloads], rows)
+    return _table(["engine", "dataset", *WORKLOADS], rows)
+
+
+def _scaling_sentence(results: dict[str, Any]) -> list[str]:
+    """W2 at the smallest and the largest size of this run, on both paths."""
+    labels = results["labels"]
+    small, large = (labels[1], labels[-1]) if len(labels) > 2 else (None, None)
     scaling = []
-    for engine in engines:
-        small, large = labels[1] if len(labels) > 1 else None, labels[-1]
+    for engine in _engines(results):
         first = _find(results, engine, small, "W2") if small else None
-        last = _find(results, engine, large, "W2")
-        if first and last and small != large:
-            factor = last["latency_ms"]["median"] / first["latency_ms"]["median"]
-            scaling.append(
-                f"{ENGINE_NAMES[engine]}: W2@{large} {_ms(last['latency_ms']['median'])} ms vs "
-                f"W2@{small} {_ms(first['latency_ms']['median'])} ms ({factor:.2f}{TIMES})"
-            )
-    if scaling:
-        lines += ["", "Depth-6 (W2) as the directory grows: " + "; ".join(scaling) + "."]
+        last = _find(results, engine, large, "W2") if large else None
+        if not first or not last:
+            continue
+        for path, a, b in (
+            ("compiled", _median(first), _median(last)),
+            ("resolver", _median(first.get("resolver")), _median(last.get("resolver"))),
+        ):
+            if a and b:
+                scaling.append(
+                    f"{ENGINE_NAMES[engine]} {path}: W2@{large} {_ms(b)} ms vs "
+                    f"W2@{small} {_ms(a)} ms ({b / a:.2f}{TIMES})"
+                )
+    if not scaling:
+        return []
+    return ["", "Depth-6 (W2) as the directory grows: " + "; ".join(scaling) + "."]
+
+
+def summary_section(results: dict[str, Any]) -> list[str]:
+    lines = ["## Summary", "", *targets_section(results)]
+    lines += ["Service (compiled path) median ÷ floor median (same process, interleaved):", ""]
+    lines += _ratio_table(results, ("W1", "W2", "W3"), "ratio")
+    fallbacks = _fallbacks(results)
+    lines += [
+        "",
+        "Resolver path median ÷ compiled path median (same process, interleaved; above 1"
+        f"{TIMES}: the compiled path is faster; about 1{TIMES} is expected where the compiled "
+        "app falls back to the resolvers):",
+        "",
+    ]
+    lines += _ratio_table(results, WORKLOADS, "resolver_ratio")
+    lines += [
+        "",
+        "Requests the compiled app did not answer with its one statement (fell back to the "
+        "resolvers): " + ("; ".join(fallbacks) if fallbacks else "none") + ".",
+    ]
+    lines += ["", "SQL statements per request, compiled path / resolver path:", ""]
+    lines += _statement_table(results)
+    lines += _scaling_sentence(results)
     return [*lines, ""]
 
 
+def _fallbacks(results: dict[str, Any]) -> list[str]:
+    """Workloads where the compiled app answered some requests through the resolvers."""
+    found = []
+    for run in results["runs"]:
+        for result in run.get("workloads", []):
+            answered = result.get("compiled_answered")
+            if answered is not None and answered < result["n"]:
+                found.append(
+                    f"{result['workload']}@{run['label']} {ENGINE_NAMES[run['engine']]} "
+                    f"({result['n'] - answered} of {result['n']})"
+                )
+    return found
+
+
+def path_differences(results: dict[str, Any]) -> list[str]:
+    """Every workload whose two paths answered differently: for the top of the report."""
+    found = []
+    for run in results["runs"]:
+        for result in run.get("workloads", []):
+            paths = result.get("paths") or {}
+            if paths.get("differ"):
+                found.append(
+                    f"{result['workload']}@{run['label']} {ENGINE_NAMES[run['engine']]} "
+                    f"({paths['differ']} of {paths['compared']} rounds)"
+                )
+    return found
+
+
+# --- over HTTP --------------------------------------------------------------------------
+
 HTTP_HEADER = (
-    "engine", "workload", "dataset", "workers", "connections", "warm-up + window", "answered",
-    "req/s", "p50 ms", "p99 ms", "errors", "server peak RSS",
+    "engine", "workload", "dataset", "path", "workers", "connections", "warm-up + window",
+    "answered", "req/s", "p50 ms", "p99 ms", "errors", "server peak RSS",
 )  # fmt: skip
+
+
+def _http_row(entry: dict[str, Any]) -> list[str]:
+    head = [
+        ENGINE_NAMES[entry["engine"]],
+        entry["workload"],
+        entry["label"],
+        entry.get("path", NONE),
+        str(entry["workers"]),
+    ]
+    if entry.get("error"):
+        return [*head, *[NONE] * 7, f"**FAILED**: {_cell(entry['error'])}"]
+    errors = str(entry["errors"])
+    if entry["errors"]:
+        errors += f" ({_cell(entry['first_error'][:80])})"
+    return [
+        *head,
+        str(entry["connections"]),
+        f"{entry['warmup']:g} s + {entry['seconds']:g} s",
+        str(entry["requests"]),
+        f"{entry['rps']:.1f}",
+        _ms(entry["p50_ms"]),
+        _ms(entry["p99_ms"]),
+        errors,
+        _mib(entry["server_rss_kib"]),
+    ]
+
+
+def _http_ratios(http: list[dict[str, Any]]) -> list[str]:
+    """Compiled req/s ÷ resolver req/s, for each server both paths were loaded on."""
+    by_key: dict[tuple[str, str, str, int], dict[str, float]] = {}
+    for entry in http:
+        if entry.get("path") and not entry.get("error"):
+            key = (entry["engine"], entry["workload"], entry["label"], entry["workers"])
+            by_key.setdefault(key, {})[entry["path"]] = entry["rps"]
+    ratios = []
+    for (engine, workload, label, workers), rps in by_key.items():
+        if rps.get("resolver") and "compiled" in rps:
+            ratios.append(
+                f"{ENGINE_NAMES[engine]} {workload}@{label} {workers} worker(s) "
+                f"{_ratio(rps['compiled'] / rps['resolver'])}"
+            )
+    return ratios
 
 
 def http_section(results: dict[str, Any]) -> list[str]:
@@ -192,38 +548,18 @@ def http_section(results: dict[str, Any]) -> list[str]:
     http = results.get("http", [])
     if not http:
         return [*lines, "Not run (--no-http).", ""]
-    rows = []
-    for entry in http:
-        if entry.get("error"):
-            rows.append([ENGINE_NAMES[entry["engine"]], entry["workload"], entry["label"],
-                         str(entry["workers"]), *[NONE] * 7,
-                         f"**FAILED**: {entry['error']}"])  # fmt: skip
-            continue
-        rows.append(
-            [
-                ENGINE_NAMES[entry["engine"]],
-                entry["workload"],
-                entry["label"],
-                str(entry["workers"]),
-                str(entry["connections"]),
-                f"{entry['warmup']:g} s + {entry['seconds']:g} s",
-                str(entry["requests"]),
-                f"{entry['rps']:.1f}",
-                _ms(entry["p50_ms"]),
-                _ms(entry["p99_ms"]),
-                str(entry["errors"])
-                + (f" ({entry['first_error'][:80]})" if entry["errors"] else ""),
-                _mib(entry["server_rss_kib"]),
-            ]
-        )
-    lines += _table(HTTP_HEADER, rows)
+    lines += _table(HTTP_HEADER, [_http_row(entry) for entry in http])
+    ratios = _http_ratios(http)
+    if ratios:
+        lines += ["", "Throughput, compiled path ÷ resolver path (req/s): " + "; ".join(ratios)]
     lines += [
         "",
         "Each connection sends its next request when the last is answered. Requests answered "
         "inside the window count; those in flight when it closes are dropped. `uvicorn "
-        "service.app:create_app --factory`, access log off. The load generator "
-        "(bench/load.py, asyncio + httpx) shares the machine's cores with the server, so 2 "
-        "workers compete with it for CPU.",
+        "service.app:create_app --factory`, access log off, `COMPILED_QUERIES` set for the "
+        "path; the two paths' servers run one after the other on the same database. The "
+        "load generator (bench/load.py, asyncio + httpx) shares the machine's cores with the "
+        "server, so 2 workers compete with it for CPU.",
         "",
     ]
     return lines
@@ -252,26 +588,38 @@ def machine_section(results: dict[str, Any]) -> list[str]:
 METHOD = """\
 ## How it was measured
 
-- In-process: `create_app(Settings(database_url=...))`, lifespan entered, requests through
-  `httpx.AsyncClient(transport=httpx.ASGITransport(app))`; warm-up requests first; latency
-  is the client-side time of one POST. One subprocess per engine and dataset, so "peak RSS"
-  (`ru_maxrss`) is that configuration's: the process's high-water mark after the workload,
-  so it only grows down a configuration's rows.
-- SQL statements: every statement the app's engine sends (`before_cursor_execute`),
-  BEGIN/COMMIT/ROLLBACK excluded.
-- Repetitions: {reps} timed requests per workload after the warm-up, unless the next one
-  would end past {seconds:g} s (never fewer than {min_reps}): column n says how many ran.
-  W3 takes seconds per request: {heavy_reps} at most, at least {heavy_min}, within
-  {heavy_seconds:g} s, warmed up with a first: 100 request. W5 repeats whole walks ({walk_reps}
-  at most, at least one, within {walk_seconds:g} s, so only a few at 100k); its latency
-  columns are per page, n counts pages. W6 times {node_lookups} single `node(id:)` requests
-  over up to 100 IDs of organizations, people and agreements.
-- W3 runs on an app built with {w3_settings}: by default the API refuses first > 100, and
+- In-process: two apps on the same database in one process, `create_app(Settings(
+  database_url=..., compiled_queries=True))` (the compiled path, the default) and
+  `compiled_queries=False` (the resolver path: Strawberry resolvers and DataLoaders),
+  lifespans entered, requests through `httpx.AsyncClient(transport=httpx.ASGITransport(app))`;
+  warm-up requests first, on both; latency is the client-side time of one POST. One
+  subprocess per engine and dataset, so "peak RSS" (`ru_maxrss`) is that configuration's:
+  the process's high-water mark after the workload, covering both apps (and W3's pair of
+  apps), so it only grows down a configuration's rows.
+- Rounds: each repetition sends the compiled request, then the floor statement where there
+  is one, then the resolver request, so the three see the same moment of this shared, noisy
+  machine. Both paths' answers are compared every round as parsed JSON with key order
+  (`json.dumps(response.json())`); a difference fails the workload and is listed at the top.
+- SQL statements: every statement each app's engine sends (`before_cursor_execute`),
+  BEGIN/COMMIT/ROLLBACK excluded. A compiled-app request answered by one statement sent as
+  SQL text counts as compiled; otherwise the notes say it fell back to the resolvers.
+- Repetitions: {reps} rounds per workload after the warm-up, unless the next one would end
+  past {seconds:g} s (never fewer than {min_reps}): column n says how many ran, compiled /
+  resolver. Each path's time is budgeted on its own, so where the resolver path is slow it
+  joins only the first rounds. W3 takes seconds per request on the resolver path: the
+  compiled path and the floor run {heavy_reps} rounds at most, at least {heavy_min}, within
+  {heavy_seconds:g} s; the resolver path joins {heavy_resolver_reps} of them at most, at
+  least {heavy_resolver_min}, within {heavy_resolver_seconds:g} s; warm-up is a first: 100
+  request on each. W5 repeats whole walks ({walk_reps} at most, at least one, within
+  {walk_seconds:g} s per path, so only a few at 100k); its latency columns are per page, n
+  counts pages. W6 times {node_lookups} single `node(id:)` requests on each path over up to
+  100 IDs of organizations, people and agreements.
+- W3 runs on apps built with {w3_settings}: by default the API refuses first > 100, and
   its query-cost limit and per-request time budget would refuse this query too.
 - The floor (bench/floor.py): one SQL statement building the same JSON in the database,
-  executed on an AsyncConnection of the app's engine after each service request, so the
-  ratio compares the two at the same moment of this shared, noisy machine. Its parsed
-  JSON is checked equal to the service's `data`.
+  executed on an AsyncConnection of the compiled app's engine right after each compiled
+  request, so the ratio compares the two at the same moment. Its parsed JSON is checked
+  equal to the service's `data`.
 - PostgreSQL: a throwaway server (tests/postgres.py: fsync off); datasets restored from a
   cached `pg_dump` and ANALYZEd. SQLite: a copy of the cached file the seed command wrote.
 
@@ -279,7 +627,7 @@ METHOD = """\
 
 ```sh
 make bench                                   # full: curated, 1k, 10k, 100k; both engines; HTTP
-BENCH_QUICK=1 make bench                     # quick: curated + 1k, fewer repetitions (~2 min)
+BENCH_QUICK=1 make bench                     # quick: curated + 1k, fewer repetitions
 make bench BENCH_ARGS="--engines sqlite --sizes 1000,10000 --no-http"
 ```
 
@@ -287,6 +635,13 @@ A full run writes bench/RESULTS.md and bench/results.json; a quick run writes
 bench/RESULTS.quick.md and bench/results.quick.json (git-ignored). Built databases are
 cached in bench/.data/ (git-ignored; `--rebuild` discards them).
 """
+
+
+class _Unknown(dict[str, Any]):
+    """Method figures an older results.json lacks render as "nan" rather than fail."""
+
+    def __missing__(self, key: str) -> float:
+        return math.nan
 
 
 def render(results: dict[str, Any]) -> str:
@@ -301,10 +656,17 @@ def render(results: dict[str, Any]) -> str:
     ]
     for note in results["notes"]:
         lines += [f"> **{note}**", ""]
+    if differences := path_differences(results):
+        lines += [
+            "> **THE TWO PATHS ANSWERED DIFFERENTLY (parsed JSON with key order): "
+            + "; ".join(differences)
+            + ". See the notes column of those rows.**",
+            "",
+        ]
     lines += summary_section(results)
     for engine in results["options"]["engines"]:
         lines += engine_section(engine, results)
     lines += http_section(results)
     lines += machine_section(results)
-    lines.append(METHOD.format(**results["method"]))
+    lines.append(METHOD.format_map(_Unknown(results["method"])))
     return "\n".join(lines)

@@ -3,8 +3,9 @@
 
 For each engine: build or restore the datasets (curated, then synthetic at each size),
 run the in-process workloads once per dataset in a subprocess of its own
-(bench/workloads.py), then serve the app with uvicorn (1 and 2 workers) and load it over
-loopback HTTP (bench/load.py). Writes bench/results.json and bench/RESULTS.md
+(bench/workloads.py: the compiled and the resolver path side by side), then serve the app
+with uvicorn (1 and 2 workers, each path in turn) and load it over loopback HTTP
+(bench/load.py). Writes bench/results.json and bench/RESULTS.md
 (quick runs: results.quick.json and RESULTS.quick.md).
 """
 
@@ -39,7 +40,7 @@ from bench.datasets import (
     prepare_sqlite,
 )
 from bench.report import render
-from bench.workloads import FULL, QUICK, W3_OVERRIDES, Plan
+from bench.workloads import FULL, PATHS, QUICK, W3_OVERRIDES, Plan
 from service.config import Settings
 from tests import postgres
 from tests.queries import DEPTH_6_QUERY, FRONTEND_QUERY
@@ -206,23 +207,25 @@ def http_cases(options: Options) -> list[HttpCase]:
     ]  # fmt: skip
     if size is not None and not options.quick:
         payload = {"query": DEPTH_6_QUERY, "variables": {"first": 100}}
-        # A depth-6 answer takes ~1 s of one core: 20 connections would queue each request
-        # for ~20 s, longer than the window, so W2 keeps 4 in flight.
+        # On the resolver path a depth-6 answer takes ~1 s of one core: 20 connections would
+        # queue each request for ~20 s, longer than the window, so W2 keeps 4 in flight
+        # (on both paths, so their figures compare).
         cases.append(HttpCase("W2", Dataset(size), payload, 4, 5, seconds))
     return cases
 
 
-def run_http(engine: str, case: HttpCase, url: str, workers: int) -> dict[str, Any]:
+def run_http(engine: str, case: HttpCase, url: str, workers: int, path: str) -> dict[str, Any]:
+    """One uvicorn server (`workers` processes) on one execution path, under load."""
     entry: dict[str, Any] = {
         "engine": engine, "workload": case.workload, "dataset": case.dataset.name,
-        "label": case.dataset.label, "workers": workers, "warmup": case.warmup,
-        "seconds": case.seconds,
+        "label": case.dataset.label, "workers": workers, "path": path,
+        "warmup": case.warmup, "seconds": case.seconds,
     }  # fmt: skip
-    say(f"[{engine}] HTTP {case.workload}@{case.dataset.label}, {workers} worker(s)")
+    say(f"[{engine}] HTTP {case.workload}@{case.dataset.label}, {path} path, {workers} worker(s)")
     started = time.perf_counter()
-    log = RUN / f"uvicorn-{engine}-{case.workload}-{workers}.log"
+    log = RUN / f"uvicorn-{engine}-{case.workload}-{path}-{workers}.log"
     try:
-        with load.uvicorn(url, workers, log) as server:
+        with load.uvicorn(url, workers, log, compiled=PATHS[path]) as server:
             result = asyncio.run(
                 load.generate(
                     server.graphql,
@@ -235,7 +238,7 @@ def run_http(engine: str, case: HttpCase, url: str, workers: int) -> dict[str, A
             entry["server_rss_kib"] = load.peak_rss_kib(server.process.pid)
             entry["ready_s"] = round(server.ready_s, 2)
     except Exception as error:  # a server that will not start is a result, not a crash
-        shout(f"{engine} HTTP {case.workload} with {workers} worker(s) failed: {error}")
+        shout(f"{engine} HTTP {case.workload} ({path}, {workers} worker(s)) failed: {error}")
         return {**entry, "error": f"{type(error).__name__}: {error}"}
     took = time.perf_counter() - started
     say(f"  {result.requests} answered, {result.errors} errors; {took:.1f} s")
@@ -262,7 +265,9 @@ def run_engine(
     if options.http:
         for case in http_cases(options):
             for workers in (1, 2):
-                results["http"].append(run_http(engine, case, urls[case.dataset], workers))
+                for path in PATHS:  # back to back, so both see much the same machine
+                    entry = run_http(engine, case, urls[case.dataset], workers, path)
+                    results["http"].append(entry)
 
 
 def run_postgresql(options: Options, results: dict[str, Any]) -> None:
@@ -314,6 +319,9 @@ def method(plan: Plan) -> dict[str, Any]:
         "heavy_reps": plan.heavy.reps,
         "heavy_min": plan.heavy.min_reps,
         "heavy_seconds": plan.heavy.seconds,
+        "heavy_resolver_reps": plan.heavy_resolver.reps,
+        "heavy_resolver_min": plan.heavy_resolver.min_reps,
+        "heavy_resolver_seconds": plan.heavy_resolver.seconds,
         "walk_reps": plan.walks.reps,
         "walk_seconds": plan.walks.seconds,
         "node_lookups": plan.node_lookups,
