@@ -1,6 +1,6 @@
 """RESULTS.md from the raw results (results.json): the targets and whether this run met them,
 the summaries (service ÷ floor, resolver path ÷ compiled path, statements by size), tables
-per engine, the HTTP table, the machine, and how to reproduce.
+per engine, the stability runs, the HTTP table, the machine, and how to reproduce.
 
 Every verdict is computed here from the figures of the run being rendered, so a report can
 never claim a target that its own tables contradict.
@@ -21,6 +21,8 @@ FLOOR_STRETCH = 1.5  # stretch target
 SCALING_LIMIT = 1.3  # target: W2@100k within 1.3x of W2@1k
 SIZE_JUDGED = ("W2", "W3", "W5", "W6")  # requests whose shape does not follow the data
 SCALING_FROM, SCALING_TO = "1k", "100k"
+STABILITY_REQUESTS = 200  # target: 200 consecutive W3 requests at 1,000 organizations
+STABILITY_FIRST, STABILITY_LABEL = 1000, "1k"
 
 
 def _ms(value: float | None) -> str:
@@ -375,6 +377,56 @@ def _scaling_target(results: dict[str, Any]) -> str:
     return f"- {name}: {_verdict(met)}; {', '.join(parts)}"
 
 
+def _is_w3(entry: dict[str, Any]) -> bool:
+    """A stability run of the target's kind: W3 (first: 1000) on 1,000 organizations, on the
+    default (compiled) path."""
+    kind = (entry["path"], entry["first"], entry["dataset"])
+    return kind == ("compiled", STABILITY_FIRST, STABILITY_LABEL)
+
+
+def _stability_figure(entry: dict[str, Any]) -> str:
+    figure = (
+        f"{ENGINE_NAMES[entry['engine']]} {entry['answered']}/{entry['requests']} "
+        f"in {entry['seconds']:.0f} s"
+    )
+    return figure + (f" (**{entry['error']}**)" if entry.get("error") else "")
+
+
+def _stability_target(results: dict[str, Any]) -> list[str]:
+    """Needs every engine's W3 run at full length; a failure of any stability run, the
+    resolver path's shorter ones included, is a crash in this stack and fails it."""
+    name = (
+        f"Stability: {STABILITY_REQUESTS} consecutive W3 requests at 1,000 organizations "
+        "without a crash"
+    )
+    entries = results.get("stability") or []
+    w3 = [entry for entry in entries if _is_w3(entry)]
+    others = [entry for entry in entries if not _is_w3(entry)]
+    figures = ", ".join(_stability_figure(entry) for entry in w3) or "no W3 run"
+    short = sorted({entry["requests"] for entry in w3 if entry["requests"] < STABILITY_REQUESTS})
+    if any(entry.get("error") for entry in entries):
+        line = f"- {name}: {_verdict(False)}; {figures}"
+    elif not w3:
+        line = f"- {name}: not assessed (no stability step in this run)"
+    elif short:
+        sent = ", ".join(map(str, short))
+        line = f"- {name}: not assessed (this run sent {sent} in a row, not 200; none failed)"
+        line += f"; {figures}"
+    else:
+        line = f"- {name}: {_verdict(True)}; {figures}"
+    measured = {entry["engine"] for entry in w3}
+    if w3 and (missing := [ENGINE_NAMES[e] for e in _engines(results) if e not in measured]):
+        line += f" (not measured this run: {', '.join(missing)})"
+    if not others:
+        return [line]
+    groups: dict[str, list[str]] = {}
+    for entry in others:
+        kind = f"{entry['path']} path, {entry['requests']} {TIMES} first:{entry['first']}"
+        groups.setdefault(kind, []).append(_stability_figure(entry))
+    shown = "; ".join(f"{kind}: {', '.join(figures)}" for kind, figures in groups.items())
+    return [line, f"  The shorter runs (a failure there fails the target too): {shown}."]
+
+
 def targets_section(results: dict[str, Any]) -> list[str]:
     found, missing = _figures(results, ("W1", "W2", "W3"), "ratio")
     target = f"W1{NONE}W3 (compiled path) within {FLOOR_LIMIT:g}{TIMES} the floor"
@@ -386,6 +438,7 @@ def targets_section(results: dict[str, Any]) -> list[str]:
         _floor_target(found, missing, FLOOR_STRETCH, stretch),
         *_size_target(results),
         _scaling_target(results),
+        *_stability_target(results),
         "",
     ]
 
@@ -490,6 +543,61 @@ def path_differences(results: dict[str, Any]) -> list[str]:
                     f"({paths['differ']} of {paths['compared']} rounds)"
                 )
     return found
+
+
+# --- stability --------------------------------------------------------------------------
+
+STABILITY_HEADER = ("engine", "path", f"requests {TIMES} first", "answered", "result", "wall time")
+FENCE = "````"  # a stderr tail may hold a three-backtick fence; it cannot close this one
+
+
+def _stability_result(entry: dict[str, Any]) -> str:
+    if entry.get("error"):
+        return f"**FAILED**: {_cell(entry['error'])}"
+    counts = entry.get("statements") or []
+    each = "/".join(map(str, counts))
+    return f"ok, exit 0 ({each} SQL statement(s) per request)" if counts else "ok, exit 0"
+
+
+def _stability_row(entry: dict[str, Any]) -> list[str]:
+    return [
+        ENGINE_NAMES[entry["engine"]],
+        entry["path"],
+        f"{entry['requests']} {TIMES} first:{entry['first']:,} ({entry['dataset']})",
+        str(entry["answered"]),
+        _stability_result(entry),
+        f"{entry['seconds']:.1f} s",
+    ]
+
+
+def _stderr_tails(entries: list[dict[str, Any]]) -> list[str]:
+    """The end of each failed child's stderr (faulthandler's traceback, for a crash)."""
+    lines = []
+    for entry in entries:
+        if entry.get("error") and entry.get("stderr_tail"):
+            where = f"{ENGINE_NAMES[entry['engine']]}, {entry['path']} path"
+            tail = entry["stderr_tail"].rstrip()
+            lines += ["", f"The end of stderr ({where}):", "", FENCE + "text", tail, FENCE]
+    return lines
+
+
+def stability_section(results: dict[str, Any]) -> list[str]:
+    lines = ["## Stability", ""]
+    entries = results.get("stability") or []
+    if not entries:
+        return [*lines, "Not run.", ""]
+    lines += _table(STABILITY_HEADER, [_stability_row(entry) for entry in entries])
+    lines += [
+        "",
+        "Each row is one child process, `python -X faulthandler -m tests.stress_requests URL "
+        "REQUESTS FIRST compiled|resolvers`, sending the depth-6 query that many times in a "
+        "row to one app in-process; a request counts as answered only if it returned every "
+        "organization asked for, from the path asked for (the compiled path in exactly one "
+        "SQL statement, the resolver path in more). first: 1000 runs with W3's settings. The "
+        "resolver path runs at W2's size and for fewer requests: one W3 request takes it "
+        "seconds. A crash of the interpreter ends the child and is reported with its signal.",
+    ]
+    return [*lines, *_stderr_tails(entries), ""]
 
 
 # --- over HTTP --------------------------------------------------------------------------
@@ -666,6 +774,7 @@ def render(results: dict[str, Any]) -> str:
     lines += summary_section(results)
     for engine in results["options"]["engines"]:
         lines += engine_section(engine, results)
+    lines += stability_section(results)
     lines += http_section(results)
     lines += machine_section(results)
     lines.append(METHOD.format_map(_Unknown(results["method"])))

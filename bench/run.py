@@ -3,10 +3,11 @@
 
 For each engine: build or restore the datasets (curated, then synthetic at each size),
 run the in-process workloads once per dataset in a subprocess of its own
-(bench/workloads.py: the compiled and the resolver path side by side), then serve the app
-with uvicorn (1 and 2 workers, each path in turn) and load it over loopback HTTP
-(bench/load.py). Writes bench/results.json and bench/RESULTS.md
-(quick runs: results.quick.json and RESULTS.quick.md).
+(bench/workloads.py: the compiled and the resolver path side by side), then the stability
+step (many depth-6 requests in a row in a child process, tests/stress_requests.py, so a
+crash is a result rather than the end of the run), then serve the app with uvicorn (1 and 2
+workers, each path in turn) and load it over loopback HTTP (bench/load.py). Writes
+bench/results.json and bench/RESULTS.md (quick runs: results.quick.json and RESULTS.quick.md).
 """
 
 import argparse
@@ -18,6 +19,7 @@ import os
 import platform
 import shlex
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -60,6 +62,7 @@ class Options:
     workloads: str | None
     http: bool
     rebuild: bool
+    stability: bool = True
 
     @property
     def datasets(self) -> list[Dataset]:
@@ -78,6 +81,9 @@ def parse(argv: list[str] | None) -> Options:
     parser.add_argument("--workloads", help="only these in-process workloads, e.g. W1,W2")
     parser.add_argument("--no-http", action="store_true", help="skip the uvicorn load test")
     parser.add_argument("--rebuild", action="store_true", help="discard the cached databases")
+    parser.add_argument(
+        "--no-stability", action="store_true", help="skip the many-requests-in-a-row step"
+    )
     args = parser.parse_args(argv)
     quick = args.quick or os.environ.get("BENCH_QUICK", "") not in ("", "0")
     engines = tuple(e.strip() for e in args.engines.split(",") if e.strip())
@@ -87,7 +93,9 @@ def parse(argv: list[str] | None) -> Options:
     sizes = tuple(sorted(int(s) for s in (args.sizes or default_sizes).split(",") if s.strip()))
     if any(size < 1 for size in sizes):
         parser.error("sizes must be at least 1")
-    return Options(quick, engines, sizes, args.workloads, not args.no_http, args.rebuild)
+    return Options(
+        quick, engines, sizes, args.workloads, not args.no_http, args.rebuild, not args.no_stability
+    )
 
 
 def say(message: str) -> None:
@@ -183,6 +191,126 @@ def run_config(engine: str, dataset: Dataset, url: str, options: Options) -> dic
     return {**json.loads(out.read_text()), **base}
 
 
+# --- stability --------------------------------------------------------------------------
+
+STABILITY_DATASET = Dataset(1000)  # the target: W3 at 1,000 organizations
+STRESS_ARGUMENTS = {"compiled": "compiled", "resolver": "resolvers"}  # path -> its argument
+# The child's time limit: generous, since a slow machine is not a failure, but bounded, since
+# a hung process is. The slowest request seen here (W3 compiled on PostgreSQL, W2 on the
+# resolver path) takes about 1.5 s.
+STARTUP_S = 120.0
+PER_REQUEST_S = 15.0
+ABORT_WAIT_S = 30.0  # for faulthandler's traceback after SIGABRT, before SIGKILL
+STDERR_TAIL = 3000
+
+
+@dataclass(frozen=True)
+class StabilityCase:
+    path: str  # "compiled" or "resolver"
+    requests: int
+    first: int
+
+    @property
+    def timeout(self) -> float:
+        return STARTUP_S + PER_REQUEST_S * self.requests
+
+
+def stability_cases(quick: bool) -> list[StabilityCase]:
+    """W3 on the compiled path, the target's 200 requests in a row (20 in quick runs); then
+    the resolver path, where the crash was once seen, at W2's size and for fewer requests:
+    200 resolver W3 requests would take about an hour."""
+    return [
+        StabilityCase("compiled", 20 if quick else 200, 1000),
+        StabilityCase("resolver", 5 if quick else 50, 100),
+    ]
+
+
+def _communicate(process: subprocess.Popen[str], timeout: float) -> tuple[str, str, bool]:
+    """The child's stdout and stderr, and whether it ran out of time. A hung child gets
+    SIGABRT first, so faulthandler writes where each thread was, then SIGKILL. (A timed-out
+    communicate() keeps what it read, so the next call returns all of it.)"""
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+        return stdout, stderr, False
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGABRT)
+    try:
+        stdout, stderr = process.communicate(timeout=ABORT_WAIT_S)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        stdout, stderr = process.communicate()
+    return stdout, stderr, True
+
+
+def _signal_name(returncode: int) -> str | None:
+    """A negative return code is the signal that ended the child."""
+    if returncode >= 0:
+        return None
+    try:
+        return signal.Signals(-returncode).name
+    except ValueError:
+        return f"signal {-returncode}"
+
+
+def _stability_error(
+    case: StabilityCase, code: int, timed_out: bool, answered: int, stderr: str
+) -> str | None:
+    """Why a stability run failed, in a line; None when every request was answered."""
+    if timed_out:
+        return f"timed out after {case.timeout:.0f} s (stopped with SIGABRT: see the traceback)"
+    if code < 0:
+        return f"died of {_signal_name(code)} after {answered} answered request(s)"
+    if code != 0:
+        last = stderr.strip().splitlines()[-1:] or ["(no stderr)"]
+        return f"exited with {code} after {answered} answered request(s): {last[0][:300]}"
+    if answered != case.requests:
+        return f"exited with 0 but answered {answered} of {case.requests} requests"
+    return None
+
+
+def _statements(stdout: str) -> list[int]:
+    """The distinct SQL statement counts of the answered requests (`ok N: S SQL ...`)."""
+    counts = {int(line.split()[2]) for line in stdout.splitlines() if line.startswith("ok ")}
+    return sorted(counts)
+
+
+def run_stability(engine: str, case: StabilityCase, dataset: Dataset, url: str) -> dict[str, Any]:
+    """`python -X faulthandler -m tests.stress_requests` on one path, in a child process:
+    a crash of the interpreter ends that child, and is recorded with its signal's name."""
+    say(f"[{engine}] stability: {case.path} path, {case.requests} \u00d7 "
+        f"first:{case.first} on {dataset.label}")  # fmt: skip
+    command = [sys.executable, "-X", "faulthandler", "-m", "tests.stress_requests", url,
+               str(case.requests), str(case.first), STRESS_ARGUMENTS[case.path]]  # fmt: skip
+    started = time.perf_counter()
+    with subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        stdout, stderr, timed_out = _communicate(process, case.timeout)
+    seconds = time.perf_counter() - started
+    answered = sum(1 for line in stdout.splitlines() if line.startswith("ok "))
+    code = process.returncode
+    error = _stability_error(case, code, timed_out, answered, stderr)
+    entry: dict[str, Any] = {
+        "engine": engine, "dataset": dataset.label, "path": case.path,
+        "requests": case.requests, "first": case.first, "answered": answered,
+        "returncode": code, "signal": _signal_name(code), "timed_out": timed_out,
+        "seconds": round(seconds, 2), "timeout_s": case.timeout,
+        "statements": _statements(stdout), "error": error,
+    }  # fmt: skip
+    if error:
+        entry["stderr_tail"] = stderr[-STDERR_TAIL:]
+        shout(f"{engine} stability ({case.path} path) failed: {error}")
+    else:
+        say(f"  {answered} answered in {seconds:.1f} s")
+    return entry
+
+
+def stability(engine: str, url: str, options: Options, results: dict[str, Any]) -> None:
+    """Every stability case on one engine, after its in-process workloads."""
+    for case in stability_cases(options.quick):
+        results["stability"].append(run_stability(engine, case, STABILITY_DATASET, url))
+
+
 # --- over HTTP --------------------------------------------------------------------------
 
 
@@ -248,20 +376,31 @@ def run_http(engine: str, case: HttpCase, url: str, workers: int, path: str) -> 
 # --- engines ----------------------------------------------------------------------------
 
 
+def prepare_dataset(
+    engine: str, dataset: Dataset, prepare: Callable[[Dataset], Prepared], results: dict[str, Any]
+) -> str:
+    """Build or restore one dataset, note how, and return its URL."""
+    say(f"[{engine}] {dataset.label}: preparing the database")
+    prepared = prepare(dataset)
+    results["datasets"].setdefault(engine, {})[dataset.label] = {
+        "cached": prepared.cached,
+        "build_seconds": round(prepared.build_seconds, 2),
+    }
+    return prepared.url
+
+
 def run_engine(
     engine: str, prepare: Callable[[Dataset], Prepared], options: Options, results: dict[str, Any]
 ) -> None:
     urls: dict[Dataset, str] = {}
     for dataset in options.datasets:
-        say(f"[{engine}] {dataset.label}: preparing the database")
-        prepared = prepare(dataset)
-        urls[dataset] = prepared.url
-        results["datasets"].setdefault(engine, {})[dataset.label] = {
-            "cached": prepared.cached,
-            "build_seconds": round(prepared.build_seconds, 2),
-        }
+        urls[dataset] = prepare_dataset(engine, dataset, prepare, results)
     for dataset in options.datasets:
         results["runs"].append(run_config(engine, dataset, urls[dataset], options))
+    if options.stability:
+        if STABILITY_DATASET not in urls:  # a run without 1k still judges the target
+            urls[STABILITY_DATASET] = prepare_dataset(engine, STABILITY_DATASET, prepare, results)
+        stability(engine, urls[STABILITY_DATASET], options, results)
     if options.http:
         for case in http_cases(options):
             for workers in (1, 2):
@@ -352,6 +491,7 @@ def main(argv: list[str] | None = None) -> int:
         "skipped": {},
         "datasets": {},
         "runs": [],
+        "stability": [],
         "http": [],
     }
     for engine in options.engines:
@@ -371,6 +511,7 @@ def main(argv: list[str] | None = None) -> int:
         f"in {results['duration_s'] / 60:.1f} min")  # fmt: skip
     failed = [r for r in results["runs"] if r.get("error")]
     failed += [w for r in results["runs"] for w in r.get("workloads", []) if w.get("error")]
+    failed += [s for s in results["stability"] if s.get("error")]
     return 1 if failed else 0
 
 
