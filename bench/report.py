@@ -1,13 +1,14 @@
 """RESULTS.md from the raw results (results.json): the targets and whether this run met them,
-the summaries (service ÷ floor, resolver path ÷ compiled path, statements by size), tables
-per engine, the stability runs, the HTTP table, the machine, and how to reproduce.
+the summaries (service ÷ floor, resolver path ÷ compiled path, statements by size), what the
+document cache and the compiled path each buy (the ablation), tables per engine, the
+stability runs, the HTTP table, the machine, and how to reproduce.
 
 Every verdict is computed here from the figures of the run being rendered, so a report can
 never claim a target that its own tables contradict.
 """
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -545,6 +546,137 @@ def path_differences(results: dict[str, Any]) -> list[str]:
     return found
 
 
+# --- what each change buys (the ablation) -----------------------------------------------
+
+# The four apps of bench/ablation.py, before both changes first, as shipped last.
+VARIANTS = (
+    ("resolvers_uncached", "resolvers, no cache (before)"),
+    ("resolvers_cached", "resolvers + cache"),
+    ("compiled_uncached", "compiled, no cache"),
+    ("compiled_cached", "compiled + cache (after)"),
+)
+STEPS = (
+    ("cache_on_resolvers", "cache, on resolvers"),
+    ("cache_on_compiled", "cache, on compiled"),
+    ("compiled_with_cache", "resolvers → compiled (cache on)"),
+    ("overall", "before → after"),
+)
+ABLATION_HEADER = (
+    "engine", "workload", "dataset", "rounds",
+    *(f"{label} ms" for _key, label in VARIANTS),
+    *(label for _key, label in STEPS),
+    "notes",
+)  # fmt: skip
+ABLATION_BLANK = len(ABLATION_HEADER) - 4  # a failed row's cells between its dataset and notes
+
+
+def _median_p90(figures: dict[str, Any]) -> str:
+    return f"{_ms(_median(figures))} ({_ms(_p90(figures))})"
+
+
+def _per_variant(result: dict[str, Any], show: Callable[[dict[str, Any]], object]) -> str:
+    """One figure of each variant, in column order, as `a / b / c / d`."""
+    return " / ".join(str(show(result["variants"][key])) for key, _label in VARIANTS)
+
+
+def _ablation_notes(result: dict[str, Any]) -> str:
+    """Whether the four answered alike, and what each did per request: SQL statements and
+    documents parsed (the cache's proof: none where it is on, one per request where off)."""
+    answers = result["answers"]
+    notes = [
+        f"JSON equal ({answers['compared']} rounds)"
+        if answers["equal"]
+        else f"**JSON DIFFERS in {answers['differ']} of {answers['compared']} rounds**",
+        f"SQL stmts {_per_variant(result, _statements)}",
+        f"documents parsed {_per_variant(result, lambda figures: figures['parsed'])}",
+    ]
+    compiled = [result["variants"][key] for key, _label in VARIANTS if key.startswith("compiled")]
+    if any(figures["compiled_answered"] < figures["n"] for figures in compiled):
+        notes.append("**a compiled app fell back to the resolvers**")
+    return _cell("; ".join(notes))
+
+
+def _ablation_row(engine: str, result: dict[str, Any]) -> list[str]:
+    head = [ENGINE_NAMES[engine], f"{result['workload']} {result['title']}", result["label"]]
+    if "variants" not in result:
+        return [*head, *[NONE] * ABLATION_BLANK, f"**FAILED**: {_cell(result['error'])}"]
+    notes = _ablation_notes(result)
+    if result.get("error"):
+        notes = f"**{_cell(result['error'])}**; {notes}"
+    return [
+        *head,
+        str(result["rounds"]),
+        *(_median_p90(result["variants"][key]) for key, _label in VARIANTS),
+        *(_ratio(result["ratios"].get(key)) for key, _label in STEPS),
+        notes,
+    ]
+
+
+def _ablation_rows(entry: dict[str, Any]) -> list[list[str]]:
+    engine = entry["engine"]
+    if entry.get("error"):
+        failed = f"**FAILED**: {_cell(entry['error'])}"
+        return [[ENGINE_NAMES[engine], NONE, NONE, *[NONE] * ABLATION_BLANK, failed]]
+    return [_ablation_row(engine, result) for result in entry["results"]]
+
+
+def _ablation_processes(entries: list[dict[str, Any]]) -> str:
+    """Each engine's ablation process: its peak RSS (four apps) and wall time."""
+    parts = [
+        f"{ENGINE_NAMES[e['engine']]} {_mib(e['rss_peak_kib'])} peak RSS, {e['seconds']:.0f} s"
+        for e in entries
+        if not e.get("error")
+    ]
+    return "; ".join(parts)
+
+
+def _ablation_method(entries: list[dict[str, Any]]) -> str:
+    budget = next((e["budget"] for e in entries if "budget" in e), None)
+    rounds = (
+        f"at least {budget['min_reps']} rounds, up to {budget['reps']} while "
+        f"{budget['seconds']:g} s allow, after {budget['warmup']} warm-up rounds (W6: one per "
+        "ID)"
+        if budget
+        else "rounds after a warm-up"
+    )
+    return (
+        "Four apps on the same database, in one process per engine (bench/ablation.py): "
+        "`compiled_queries` off and on, each with `document_cache_size=0` and at its default. "
+        "Each round sends one request to each app, the order rotating from round to round; "
+        f"{rounds}. W1 is the frontend query (curated), W2 the depth-6 query with first: 100 "
+        "(1k), W6 one `node(id:)` lookup, the same ID on all four apps in a round, cycling "
+        "through six (two organizations, two people, two agreements). Cells: median (p90) ms. "
+        f"Each step is the slower median over the faster one: above 1{TIMES}, the change "
+        "helps. Notes list per app, in column order, the SQL statements per request and the "
+        "documents parsed during the timed rounds, read from each app's /metrics."
+    )
+
+
+def ablation_failures(results: dict[str, Any]) -> list[str]:
+    """Every ablation failure (a process, a dataset or a workload): for the top of the report."""
+    found = []
+    for entry in results.get("ablation") or []:
+        name = ENGINE_NAMES[entry["engine"]]
+        if entry.get("error"):
+            found.append(f"{name}: {entry['error']}")
+        for result in entry.get("results", []):
+            if result.get("error"):
+                found.append(f"{result['workload']}@{result['label']} {name}: {result['error']}")
+    return found
+
+
+def ablation_section(results: dict[str, Any]) -> list[str]:
+    lines = ["## What each change buys", ""]
+    entries = results.get("ablation") or []
+    if not entries:
+        return [*lines, "Not run (--no-ablation).", ""]
+    rows = [row for entry in entries for row in _ablation_rows(entry)]
+    lines += [_ablation_method(entries), "", *_table(ABLATION_HEADER, rows)]
+    if processes := _ablation_processes(entries):
+        lines += ["", f"The ablation processes: {processes}."]
+    return [*lines, ""]
+
+
 # --- stability --------------------------------------------------------------------------
 
 STABILITY_HEADER = ("engine", "path", f"requests {TIMES} first", "answered", "result", "wall time")
@@ -771,7 +903,10 @@ def render(results: dict[str, Any]) -> str:
             + ". See the notes column of those rows.**",
             "",
         ]
+    if failures := ablation_failures(results):
+        lines += [f"> **THE ABLATION FAILED: {_cell('; '.join(failures))[:2000]}**", ""]
     lines += summary_section(results)
+    lines += ablation_section(results)
     for engine in results["options"]["engines"]:
         lines += engine_section(engine, results)
     lines += stability_section(results)

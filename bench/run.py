@@ -5,9 +5,11 @@ For each engine: build or restore the datasets (curated, then synthetic at each 
 run the in-process workloads once per dataset in a subprocess of its own
 (bench/workloads.py: the compiled and the resolver path side by side), then the stability
 step (many depth-6 requests in a row in a child process, tests/stress_requests.py, so a
-crash is a result rather than the end of the run), then serve the app with uvicorn (1 and 2
-workers, each path in turn) and load it over loopback HTTP (bench/load.py). Writes
-bench/results.json and bench/RESULTS.md (quick runs: results.quick.json and RESULTS.quick.md).
+crash is a result rather than the end of the run), then the ablation (bench/ablation.py: what
+the document cache and the compiled path each buy, four apps side by side in a child
+process), then serve the app with uvicorn (1 and 2 workers, each path in turn) and load it
+over loopback HTTP (bench/load.py). Writes bench/results.json and bench/RESULTS.md (quick
+runs: results.quick.json and RESULTS.quick.md).
 """
 
 import argparse
@@ -24,7 +26,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -63,6 +65,7 @@ class Options:
     http: bool
     rebuild: bool
     stability: bool = True
+    ablation: bool = True
 
     @property
     def datasets(self) -> list[Dataset]:
@@ -84,6 +87,9 @@ def parse(argv: list[str] | None) -> Options:
     parser.add_argument(
         "--no-stability", action="store_true", help="skip the many-requests-in-a-row step"
     )
+    parser.add_argument(
+        "--no-ablation", action="store_true", help="skip what-each-change-buys (four apps)"
+    )
     args = parser.parse_args(argv)
     quick = args.quick or os.environ.get("BENCH_QUICK", "") not in ("", "0")
     engines = tuple(e.strip() for e in args.engines.split(",") if e.strip())
@@ -94,7 +100,14 @@ def parse(argv: list[str] | None) -> Options:
     if any(size < 1 for size in sizes):
         parser.error("sizes must be at least 1")
     return Options(
-        quick, engines, sizes, args.workloads, not args.no_http, args.rebuild, not args.no_stability
+        quick,
+        engines,
+        sizes,
+        args.workloads,
+        not args.no_http,
+        args.rebuild,
+        not args.no_stability,
+        not args.no_ablation,
     )
 
 
@@ -311,6 +324,42 @@ def stability(engine: str, url: str, options: Options, results: dict[str, Any]) 
         results["stability"].append(run_stability(engine, case, STABILITY_DATASET, url))
 
 
+# --- the ablation -----------------------------------------------------------------------
+
+ABLATION_DATASETS = (Dataset(None), Dataset(1000))  # W1 and W6 on curated; W2 and W6 at 1k
+# The child's time limit: its rounds are bounded by their budgets (W2's 30 rounds take
+# about two minutes on the resolver apps), so a child past this has hung.
+ABLATION_TIMEOUT_S = 1800.0
+
+
+def run_ablation(engine: str, urls: dict[Dataset, str], options: Options) -> dict[str, Any]:
+    """bench/ablation.py for one engine in a child process, so its peak RSS is its own and
+    a hung or crashed child is a result rather than the end of the run."""
+    out = RUN / f"ablation-{engine}.json"
+    out.unlink(missing_ok=True)
+    command = [sys.executable, "-m", "bench.ablation", "--engine", engine, "--out", str(out)]
+    for dataset in ABLATION_DATASETS:
+        command += ["--dataset", f"{dataset.name}={urls[dataset]}"]
+    if options.quick:
+        command.append("--quick")
+    if options.workloads:
+        command += ["--only", options.workloads]
+    say(f"[{engine}] ablation: four apps (resolvers/compiled \u00d7 document cache off/on)")
+    base = {"engine": engine, "service_hash": service_hash()}
+    try:
+        done = subprocess.run(command, cwd=ROOT, timeout=ABLATION_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        shout(f"{engine} ablation: no result after {ABLATION_TIMEOUT_S:.0f} s (killed)")
+        return {**base, "error": f"timed out after {ABLATION_TIMEOUT_S:.0f} s"}
+    if done.returncode != 0 or not out.exists():
+        shout(f"{engine} ablation: the process failed (exit {done.returncode})")
+        return {**base, "error": f"the ablation process exited with {done.returncode}"}
+    result = {**json.loads(out.read_text()), **base}
+    for failed in (r for r in result["results"] if r.get("error")):
+        shout(f"{engine} ablation {failed['workload']}@{failed['label']}: {failed['error']}")
+    return result
+
+
 # --- over HTTP --------------------------------------------------------------------------
 
 
@@ -397,10 +446,19 @@ def run_engine(
         urls[dataset] = prepare_dataset(engine, dataset, prepare, results)
     for dataset in options.datasets:
         results["runs"].append(run_config(engine, dataset, urls[dataset], options))
+
+    def ensure(datasets: Sequence[Dataset]) -> None:
+        """The datasets a later step needs, when the run's sizes lack them."""
+        for dataset in datasets:
+            if dataset not in urls:
+                urls[dataset] = prepare_dataset(engine, dataset, prepare, results)
+
     if options.stability:
-        if STABILITY_DATASET not in urls:  # a run without 1k still judges the target
-            urls[STABILITY_DATASET] = prepare_dataset(engine, STABILITY_DATASET, prepare, results)
+        ensure([STABILITY_DATASET])  # a run without 1k still judges the target
         stability(engine, urls[STABILITY_DATASET], options, results)
+    if options.ablation:
+        ensure(ABLATION_DATASETS)
+        results["ablation"].append(run_ablation(engine, urls, options))
     if options.http:
         for case in http_cases(options):
             for workers in (1, 2):
@@ -441,6 +499,8 @@ def note_code_changes(results: dict[str, Any]) -> None:
     versions: dict[str, list[str]] = {}
     for run in results["runs"]:
         versions.setdefault(run["service_hash"], []).append(f"{run['engine']} {run['label']}")
+    for ablation in results["ablation"]:
+        versions.setdefault(ablation["service_hash"], []).append(f"{ablation['engine']} ablation")
     if set(versions) | {end} == {results["service_hash_start"]}:
         return
     seen = "; ".join(f"{code}: {', '.join(runs)}" for code, runs in versions.items())
@@ -492,6 +552,7 @@ def main(argv: list[str] | None = None) -> int:
         "datasets": {},
         "runs": [],
         "stability": [],
+        "ablation": [],
         "http": [],
     }
     for engine in options.engines:
@@ -512,6 +573,8 @@ def main(argv: list[str] | None = None) -> int:
     failed = [r for r in results["runs"] if r.get("error")]
     failed += [w for r in results["runs"] for w in r.get("workloads", []) if w.get("error")]
     failed += [s for s in results["stability"] if s.get("error")]
+    failed += [a for a in results["ablation"] if a.get("error")]
+    failed += [r for a in results["ablation"] for r in a.get("results", []) if r.get("error")]
     return 1 if failed else 0
 
 

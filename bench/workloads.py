@@ -226,15 +226,18 @@ def canonical(body: dict[str, Any]) -> str:
     return json.dumps(body)
 
 
-def diff(left: str, right: str, context: int = 60) -> str:
-    """Where two JSON texts part: enough either side to find it in the answer."""
+def diff(
+    left: str, right: str, context: int = 60, names: tuple[str, str] = ("compiled", "resolver")
+) -> str:
+    """Where two JSON texts part: enough either side to find it in the answer. `names` say
+    whose each text is (the ablation compares apps other than the two paths)."""
     at = next((i for i, (a, b) in enumerate(zip(left, right, strict=False)) if a != b), None)
     if at is None:
         at = min(len(left), len(right))
     start = max(0, at - context)
     return (
-        f"at character {at}: compiled …{left[start : at + context]}… "
-        f"vs resolver …{right[start : at + context]}…"
+        f"at character {at}: {names[0]} …{left[start : at + context]}… "
+        f"vs {names[1]} …{right[start : at + context]}…"
     )
 
 
