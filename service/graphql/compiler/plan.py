@@ -538,7 +538,8 @@ class _Compiler:
         region = f.get("region")
         agreement_kind = f.get("agreementKind")
         search = f.get("search")
-        region_value = None if region is None else self.param(_plain(region).lower())
+        # as queries.organizations_query: an empty region is no condition
+        region_value = self.param(_plain(region).lower()) if region else None
         category_value = None if category is None else self.param(_name(category))
         kind_value = None if agreement_kind is None else self.param(_name(agreement_kind))
 
