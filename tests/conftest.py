@@ -5,11 +5,14 @@ copied) or `postgresql` (a throwaway server is started for the session; template
 are cloned with CREATE DATABASE ... TEMPLATE).
 """
 
+import contextvars
 import itertools
+import json
 import os
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,11 +40,24 @@ def pytest_report_header() -> str:
     return f"database engine: {ENGINE} (TEST_ENGINE)"
 
 
+@pytest.hookimpl(trylast=True)  # after any reordering pytest itself does
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     skip = pytest.mark.skip(reason=f"SQLite-only test; this run is on {ENGINE}")
     for item in items:
         if ENGINE != "sqlite" and item.get_closest_marker("sqlite_only"):
             item.add_marker(skip)
+    # A test that replays the session's requests needs every other test to have sent its
+    # requests first: it runs last (a stable sort keeps the rest in their order).
+    items.sort(key=lambda item: item.get_closest_marker("replays_session") is not None)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """What the differential tests compared, in every run's output (even under -q): a
+    replay or a generated run that quietly compared nothing would otherwise go unnoticed."""
+    if SESSION_NOTES:
+        terminalreporter.section("differential testing")
+        for note in SESSION_NOTES:
+            terminalreporter.write_line(note)
 
 
 def _target(name: str) -> Snapshot:
@@ -152,7 +168,9 @@ async def serving(
         counter = StatementCounter()
         event.listen(application.state.engine.sync_engine, "before_cursor_execute", counter)
         transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://testserver", event_hooks=RECORDER.hooks()
+        ) as client:
             yield client, counter
 
 
@@ -171,7 +189,9 @@ async def app(settings: Settings) -> AsyncIterator[Any]:
 @pytest.fixture
 async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", event_hooks=RECORDER.hooks()
+    ) as client:
         yield client
 
 
@@ -220,3 +240,74 @@ def sql_statements(app: Any) -> StatementCounter:
     counter = StatementCounter()
     event.listen(app.state.engine.sync_engine, "before_cursor_execute", counter)
     return counter
+
+
+# --- the session's GraphQL requests, for tests/test_differential.py to replay ------------
+
+GRAPHQL_FIELDS = ("query", "variables", "operationName")
+SESSION_NOTES: list[str] = []  # lines for the "differential testing" summary section
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One GraphQL request as a test sent it: GET (query-string parameters) or POST (the
+    JSON body's query, variables and operationName, whatever their JSON types)."""
+
+    method: str
+    payload: dict[str, Any]
+
+
+class RequestRecorder:
+    """Records, once each, the GraphQL requests sent through `serving()` and the `client`
+    fixture (so `gql` too): the differential replay sends them all again through the
+    compiled and the resolver path, so every query any test thought of is compared."""
+
+    def __init__(self) -> None:
+        self.requests: list[RecordedRequest] = []
+        self._seen: set[str] = set()
+        self._enabled = contextvars.ContextVar("recording", default=True)
+
+    def hooks(self) -> dict[str, list[Callable[[httpx.Request], Awaitable[None]]]]:
+        """httpx event hooks for a test client."""
+        return {"request": [self._on_request]}
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Requests sent from inside this block (the differential tests' own) go unrecorded."""
+        token = self._enabled.set(False)
+        try:
+            yield
+        finally:
+            self._enabled.reset(token)
+
+    async def _on_request(self, request: httpx.Request) -> None:
+        if not self._enabled.get() or request.url.path != "/graphql":
+            return
+        recorded = self._parse(request)
+        if recorded is None:
+            return
+        key = json.dumps([recorded.method, recorded.payload], sort_keys=True)
+        if key not in self._seen:
+            self._seen.add(key)
+            self.requests.append(recorded)
+
+    @staticmethod
+    def _parse(request: httpx.Request) -> RecordedRequest | None:
+        """The request's GraphQL parameters; None for anything without a query (the GraphiQL
+        page, a persisted-query hash alone, a body that is not a JSON object)."""
+        if request.method == "GET":
+            params = {k: v for k, v in request.url.params.items() if k in GRAPHQL_FIELDS}
+            return RecordedRequest("GET", params) if "query" in params else None
+        if request.method != "POST":
+            return None
+        try:
+            body = json.loads(request.content)
+        except (httpx.RequestNotRead, ValueError):  # a stream, or not JSON (UnicodeError too)
+            return None
+        if not isinstance(body, dict) or "query" not in body:
+            return None
+        return RecordedRequest("POST", {k: body[k] for k in GRAPHQL_FIELDS if k in body})
+
+
+RECORDER = RequestRecorder()
+RECORDED_REQUESTS = RECORDER.requests  # what the replay reads: the distinct requests, in order
