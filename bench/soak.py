@@ -66,6 +66,7 @@ class Tally:
     statuses: Counter[str] = field(default_factory=Counter)
     server_errors: int = 0
     transport_errors: int = 0
+    transport_kinds: Counter[str] = field(default_factory=Counter)  # "kind:ExceptionName"
 
 
 async def _send(client: httpx.AsyncClient, url: str, kind: str, tally: Tally) -> None:
@@ -80,8 +81,9 @@ async def _send(client: httpx.AsyncClient, url: str, kind: str, tally: Tally) ->
             response = await client.post(url, json=request["json"])
         else:
             response = await client.post(url, content=content, headers=headers)
-    except httpx.HTTPError:
+    except httpx.HTTPError as error:  # which request and how, so a failure can be traced
         tally.transport_errors += 1
+        tally.transport_kinds[f"{kind}:{type(error).__name__}"] += 1
         return
     tally.statuses[f"{kind}:{response.status_code}"] += 1
     if response.status_code >= 500:
@@ -139,6 +141,8 @@ def run(seconds: float, connections: int, hostile: float) -> dict[str, Any]:
         finally:
             process.terminate()
             process.wait(timeout=30)
+        # the server's own account of a dropped connection, before the workdir goes
+        server_log = (workdir / "server.log").read_text(errors="replace").splitlines()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     answered = sum(tally.statuses.values())
@@ -150,12 +154,14 @@ def run(seconds: float, connections: int, hostile: float) -> dict[str, Any]:
         "rps": round(answered / seconds, 1),
         "server_errors_5xx": tally.server_errors,
         "transport_errors": tally.transport_errors,
+        "transport_errors_by_kind": dict(sorted(tally.transport_kinds.items())),
         "legit_ok": len(tally.legit_ms),
         "legit_failed": tally.legit_errors,
         "legit_p50_ms": round(percentile(tally.legit_ms, 0.5), 1) if tally.legit_ms else None,
         "legit_p99_ms": round(percentile(tally.legit_ms, 0.99), 1) if tally.legit_ms else None,
         "server_peak_rss_mib": round(rss / 1024, 1),
         "answers": dict(sorted(tally.statuses.items())),
+        "server_log_tail": server_log[-40:] if tally.transport_errors else [],
     }
 
 
@@ -185,6 +191,16 @@ def markdown(result: dict[str, Any]) -> str:
             "",
             f"How each kind was answered (kind:status count): {answers}.",
             "",
+            *(
+                [f"Transport errors (kind:exception count): {failures}.", ""]
+                if (
+                    failures := ", ".join(
+                        f"{kind} {count}"
+                        for kind, count in result["transport_errors_by_kind"].items()
+                    )
+                )
+                else []
+            ),
         ]
     )
 

@@ -140,6 +140,9 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
         port=args.port,
         workers=args.workers,
         limit_concurrency=settings.max_concurrency,  # 503 beyond, instead of queueing forever
+        # A client reusing a connection the server is closing gets a dropped request: the side
+        # that sends must be the side that closes, so the server waits longer than clients.
+        timeout_keep_alive=settings.keep_alive_s,
         timeout_graceful_shutdown=10,  # SIGTERM: requests in flight finish, within a bound
         access_log=False,  # ours is structured: one JSON line per request on stdout
         log_config=_log_config(),

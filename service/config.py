@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     request_timeout_s: float = Field(
         default=10.0, gt=0, description="Time budget of one GraphQL request (then 503)."
     )
+    keep_alive_s: int = Field(
+        default=75,
+        ge=1,
+        description="How long `serve` keeps an idle connection open; above a load balancer's "
+        "idle timeout (60 s on common ones), so the balancer, not the server, closes first.",
+    )
     max_concurrency: int = Field(
         default=200, ge=1, description="Requests one process handles at once (503 beyond)."
     )
