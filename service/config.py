@@ -22,6 +22,14 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = Field(
         default=5000, ge=0, description="How long a write waits for SQLite's lock."
     )
+    sqlite_mmap_mib: int = Field(
+        default=1024,
+        ge=0,
+        description="How much of the SQLite file each connection reads through memory mapping "
+        "(0: none). Mapped pages are shared by every connection and process through the "
+        "operating system's cache; without it each connection copies pages into a private "
+        "2 MiB cache, and a large directory's queries spend their time re-reading pages.",
+    )
     pool_size: int = Field(default=10, ge=1, description="Connections kept open per process.")
     pool_max_overflow: int = Field(
         default=20, ge=0, description="Extra connections allowed beyond pool_size under load."
@@ -42,6 +50,12 @@ class Settings(BaseSettings):
     )
     statement_timeout_ms: int = Field(
         default=10_000, ge=0, description="PostgreSQL statement_timeout per connection (0: off)."
+    )
+    pg_jit: bool = Field(
+        default=False,
+        description="PostgreSQL's JIT compiler for the service's statements. Off: a compiled "
+        "query's statement is large, and compiling it to machine code took longer (0.8 s at "
+        "100k organizations) than running it (0.1 s).",
     )
     max_page_size: int = Field(default=100, ge=1, description="The largest first/last accepted.")
     graphiql: bool = Field(

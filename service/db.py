@@ -41,7 +41,11 @@ def create_engine(settings: Settings, *, create: bool = False) -> AsyncEngine:
         connect_args=_connect_args(settings),
     )
     if settings.is_sqlite:
-        _configure_sqlite(engine, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+        _configure_sqlite(
+            engine,
+            busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+            mmap_bytes=settings.sqlite_mmap_mib * 1024 * 1024,
+        )
     return engine
 
 
@@ -51,6 +55,9 @@ def _connect_args(settings: Settings) -> dict[str, Any]:
     server_settings = {"application_name": "isct-partner-graph"}
     if settings.statement_timeout_ms:
         server_settings["statement_timeout"] = str(settings.statement_timeout_ms)
+    # JIT pays off for long analytical scans; for one request's statement the compile costs
+    # more than the run, and the planner's cost estimate, which turns it on, grows with the data.
+    server_settings["jit"] = "on" if settings.pg_jit else "off"
     return {
         "server_settings": server_settings,
         "timeout": settings.pool_timeout_s,
@@ -61,7 +68,7 @@ def _connect_args(settings: Settings) -> dict[str, Any]:
     }
 
 
-def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
+def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int, mmap_bytes: int) -> None:
     """The sqlite3 driver commits DDL on its own and begins transactions lazily, so a rolled
     back migration would leave tables behind. The driver's transaction handling is switched
     off and SQLAlchemy's begin issues BEGIN itself, as SQLAlchemy's SQLite docs describe."""
@@ -74,6 +81,7 @@ def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA mmap_size={int(mmap_bytes)}")
         cursor.close()
         register_sqlite(dbapi_connection)  # what compiled queries call (global IDs, cursors)
 
