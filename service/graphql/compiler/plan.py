@@ -1,9 +1,11 @@
 """Compile one validated query operation into one SQL statement that builds its `data` JSON.
 
-Each object selection becomes a level: a `NOT MATERIALIZED` CTE `(id, j)` holding the JSON
-of every row of its table for that selection, which the level above looks up by id (the
-planner inlines it as a primary-key lookup). Lists are ordered subqueries aggregated into
-JSON arrays, in exactly the orders `service/queries.py` documents; connections read one
+An object reached through a key (a foreign key, a link table, a page) becomes a level: a
+`NOT MATERIALIZED` CTE `(id, j)` holding the JSON of every row of its table for that
+selection, which the level above looks up by id (the planner inlines it as a primary-key
+lookup). A list of a table's own rows builds each object on the row in hand instead. Lists
+are ordered subqueries aggregated into JSON arrays, in exactly the orders
+`service/queries.py` documents; connections read one
 keyset page (LIMIT n+1, as `queries.keyset_page` does) into a materialized CTE that their
 edges, nodes and pageInfo share.
 
@@ -284,7 +286,19 @@ class _Compiler:
     def many(
         self, type_name: str, nodes: Sequence[FieldNode], key: str, source: str, order: str
     ) -> str:
+        """A list whose rows are not the objects' own (a link table's): each object is looked
+        up by id in its level."""
         return self.d.array(self.lookup(self.level(type_name, nodes), key), source, order)
+
+    def own_rows(
+        self, type_name: str, nodes: Sequence[FieldNode], row: str, condition: str, order: str
+    ) -> str:
+        """A list of the type's own rows: each object is built on the row in hand. Looking it
+        up again by id in a level would cost one primary-key probe per element (about a
+        fifth of the depth-6 statement's time on PostgreSQL)."""
+        runtime = self.object_type(type_name)
+        json = self.object(runtime, self.subfields(runtime, nodes), row)
+        return self.d.array(json, f"{TABLES[type_name]} {row} WHERE {condition}", order)
 
     def object(
         self, runtime: GraphQLObjectType, fields: Mapping[str, list[FieldNode]], row: str
@@ -347,8 +361,8 @@ class _Compiler:
             return self.one("Organization", nodes, f"{o}.parent_id")
         if name == "units":
             u = self.alias("u")
-            source = f"organization {u} WHERE {u}.parent_id = {o}.id"
-            return self.many("Organization", nodes, f"{u}.id", source, f"{u}.name, {u}.slug")
+            condition = f"{u}.parent_id = {o}.id"
+            return self.own_rows("Organization", nodes, u, condition, f"{u}.name, {u}.slug")
         if name in ("cofounders", "cofounded"):
             c, ca, cp = self.alias("c"), self.alias("ca"), self.alias("cp")
             joined = (
@@ -362,33 +376,33 @@ class _Compiler:
                 )
             else:
                 ids = f"SELECT {ca}.establishes_id {joined} AND {cp}.organization_id = {o}.id"
-            source = f"organization {c} WHERE {c}.id IN ({ids})"
-            return self.many("Organization", nodes, f"{c}.id", source, f"{c}.name, {c}.slug")
+            condition = f"{c}.id IN ({ids})"
+            return self.own_rows("Organization", nodes, c, condition, f"{c}.name, {c}.slug")
         if name == "agreements":
             kind = self.arguments(runtime, nodes[0]).get("kind")
             a, ap = self.alias("a"), self.alias("ap")
-            source = (
-                f"agreement {a} WHERE {a}.id IN (SELECT {ap}.agreement_id FROM agreement_party "
+            condition = (
+                f"{a}.id IN (SELECT {ap}.agreement_id FROM agreement_party "
                 f"{ap} WHERE {ap}.organization_id IN ({self.scope(o)}))"
             )
             if kind is not None:
-                source += f" AND {a}.kind = {self.param(_name(kind))}"
+                condition += f" AND {a}.kind = {self.param(_name(kind))}"
             order = AGREEMENT_ORDER.format(a=a)
-            return self.many("Agreement", nodes, f"{a}.id", source, order)
+            return self.own_rows("Agreement", nodes, a, condition, order)
         if name in ("representatives", "delegates"):
             r = self.alias("r")
             if name == "representatives":
-                source = f"representation {r} WHERE {r}.organization_id IN ({self.scope(o)})"
+                condition = f"{r}.organization_id IN ({self.scope(o)})"
             else:
-                source = f"representation {r} WHERE {r}.on_behalf_of_id = {o}.id"
-            return self.many("Representation", nodes, f"{r}.id", source, SEAT_ORDER.format(r=r))
+                condition = f"{r}.on_behalf_of_id = {o}.id"
+            return self.own_rows("Representation", nodes, r, condition, SEAT_ORDER.format(r=r))
         if name == "initiatives":
             i, io = self.alias("i"), self.alias("io")
-            source = (
-                f"initiative {i} WHERE {i}.id IN (SELECT {io}.initiative_id FROM "
+            condition = (
+                f"{i}.id IN (SELECT {io}.initiative_id FROM "
                 f"initiative_organization {io} WHERE {io}.organization_id IN ({self.scope(o)}))"
             )
-            return self.many("Initiative", nodes, f"{i}.id", source, f"{i}.name, {i}.slug")
+            return self.own_rows("Initiative", nodes, i, condition, f"{i}.name, {i}.slug")
         if name == "sources":
             s = self.alias("s")
             excerpt = self.source_excerpt(nodes, f"{s}.document", f"{s}.quote")
@@ -425,8 +439,8 @@ class _Compiler:
             return self.d.json_column(f"{pe}.credentials")
         if name == "representations":
             r = self.alias("r")
-            source = f"representation {r} WHERE {r}.person_id = {pe}.id"
-            return self.many("Representation", nodes, f"{r}.id", source, SEAT_ORDER.format(r=r))
+            condition = f"{r}.person_id = {pe}.id"
+            return self.own_rows("Representation", nodes, r, condition, SEAT_ORDER.format(r=r))
         raise NotCompilable(f"Person.{name}")
 
     def initiative_relation(
