@@ -360,6 +360,17 @@ def _scaling(results: dict[str, Any], engine: str, path: str) -> float | None:
     return large / small if small and large else None
 
 
+def _growth(
+    results: dict[str, Any], engine: str, figure: Callable[[dict[str, Any]], float | None]
+) -> float | None:
+    """How much one of W2's figures grows from the small directory to the large one: beside
+    the service's growth, the floor's and the answer's say how much the data itself grew."""
+    first = _find(results, engine, SCALING_FROM, "W2")
+    last = _find(results, engine, SCALING_TO, "W2")
+    small, large = (figure(first), figure(last)) if first and last else (None, None)
+    return large / small if small and large else None
+
+
 def _scaling_target(results: dict[str, Any]) -> str:
     name = f"W2@{SCALING_TO} within {SCALING_LIMIT}{TIMES} of W2@{SCALING_FROM} (compiled path)"
     parts, met = [], True
@@ -368,10 +379,18 @@ def _scaling_target(results: dict[str, Any]) -> str:
         if factor is None:
             continue
         met = met and factor <= SCALING_LIMIT
-        resolver = _scaling(results, engine, "resolver")
+        context = [
+            f"{label} {value:.2f}{TIMES}"
+            for label, value in (
+                ("the floor", _growth(results, engine, lambda r: _median(r.get("floor")))),
+                ("the answer's bytes", _growth(results, engine, lambda r: r.get("bytes"))),
+                ("resolver path", _scaling(results, engine, "resolver")),
+            )
+            if value
+        ]
         parts.append(
             f"{ENGINE_NAMES[engine]} {factor:.2f}{TIMES}"
-            + (f" (resolver path {resolver:.2f}{TIMES})" if resolver else "")
+            + (f" ({', '.join(context)})" if context else "")
         )
     if not parts:
         return f"- {name}: not assessed (this run does not have W2 at both sizes)"
