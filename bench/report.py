@@ -855,9 +855,11 @@ METHOD = """\
   subprocess per engine and dataset, so "peak RSS" (`ru_maxrss`) is that configuration's:
   the process's high-water mark after the workload, covering both apps (and W3's pair of
   apps), so it only grows down a configuration's rows.
-- Rounds: each repetition sends the compiled request, then the floor statement where there
-  is one, then the resolver request, so the three see the same moment of this shared, noisy
-  machine. Both paths' answers are compared every round as parsed JSON with key order
+- Rounds: each repetition sends the compiled request and the floor statement where there
+  is one, taking turns to go first (whichever follows the resolver's request, seconds of
+  allocation on a large answer, would otherwise always be the same one), then the resolver
+  request, so the three see the same moment of this shared, noisy machine. Both paths'
+  answers are compared every round as parsed JSON with key order
   (`json.dumps(response.json())`); a difference fails the workload and is listed at the top.
 - SQL statements: every statement each app's engine sends (`before_cursor_execute`),
   BEGIN/COMMIT/ROLLBACK excluded. A compiled-app request answered by one statement sent as
@@ -865,20 +867,24 @@ METHOD = """\
 - Repetitions: {reps} rounds per workload after the warm-up, unless the next one would end
   past {seconds:g} s (never fewer than {min_reps}): column n says how many ran, compiled /
   resolver. Each path's time is budgeted on its own, so where the resolver path is slow it
-  joins only the first rounds. W3 takes seconds per request on the resolver path: the
-  compiled path and the floor run {heavy_reps} rounds at most, at least {heavy_min}, within
-  {heavy_seconds:g} s; the resolver path joins {heavy_resolver_reps} of them at most, at
-  least {heavy_resolver_min}, within {heavy_resolver_seconds:g} s; warm-up is a first: 100
-  request on each. W5 repeats whole walks ({walk_reps} at most, at least one, within
-  {walk_seconds:g} s per path, so only a few at 100k); its latency columns are per page, n
-  counts pages. W6 times {node_lookups} single `node(id:)` requests on each path over up to
-  100 IDs of organizations, people and agreements.
+  joins only the first rounds. W1 and W2, where the compiled path and the floor take
+  milliseconds, run {against_floor_reps} rounds at most (at least {against_floor_min},
+  within {against_floor_seconds:g} s of compiled and floor time), so their ratio rests on
+  more samples; the resolver path joins them on the budget above. W3 takes seconds per
+  request on the resolver path: the compiled path and the floor run {heavy_reps} rounds at
+  most, at least {heavy_min}, within {heavy_seconds:g} s; the resolver path joins
+  {heavy_resolver_reps} of them at most, at least {heavy_resolver_min}, within
+  {heavy_resolver_seconds:g} s; warm-up is a first: 100 request on each. W5 repeats whole
+  walks ({walk_reps} at most, at least one, within {walk_seconds:g} s per path, so only a
+  few at 100k); its latency columns are per page, n counts pages. W6 times {node_lookups}
+  single `node(id:)` requests on each path over up to 100 IDs of organizations, people and
+  agreements.
 - W3 runs on apps built with {w3_settings}: by default the API refuses first > 100, and
   its query-cost limit and per-request time budget would refuse this query too.
 - The floor (bench/floor.py): one SQL statement building the same JSON in the database,
-  executed on an AsyncConnection of the compiled app's engine right after each compiled
-  request, so the ratio compares the two at the same moment. Its parsed JSON is checked
-  equal to the service's `data`.
+  executed on an AsyncConnection of the compiled app's engine right before or after each
+  compiled request, in turns, so the ratio compares the two at the same moment. Its parsed
+  JSON is checked equal to the service's `data`.
 - PostgreSQL: a throwaway server (tests/postgres.py: fsync off); datasets restored from a
   cached `pg_dump` and ANALYZEd. SQLite: a copy of the cached file the seed command wrote.
 

@@ -98,7 +98,8 @@ class Budget:
 
 @dataclass(frozen=True)
 class Plan:
-    standard: Budget  # W1, W2, W4 on both paths, and every floor (in its request's round)
+    standard: Budget  # W4 on both paths; W1 and W2 on the resolver path
+    against_floor: Budget  # W1 and W2 on the compiled path and the floor (fast: more rounds)
     heavy: Budget  # W3 on the compiled path and its floor
     heavy_resolver: Budget  # W3 on the resolver path (seconds a request; warmed up by `heavy`)
     walks: Budget  # W5: repetitions are whole walks; warm-up is pages
@@ -108,6 +109,7 @@ class Plan:
 
 FULL = Plan(
     standard=Budget(reps=30, min_reps=10, seconds=90, warmup=3),
+    against_floor=Budget(reps=100, min_reps=30, seconds=30, warmup=3),
     heavy=Budget(reps=10, min_reps=3, seconds=45, warmup=1),
     heavy_resolver=Budget(reps=3, min_reps=2, seconds=50, warmup=0),
     walks=Budget(reps=30, min_reps=1, seconds=25, warmup=3),
@@ -116,6 +118,7 @@ FULL = Plan(
 )
 QUICK = Plan(
     standard=Budget(reps=10, min_reps=3, seconds=8, warmup=2),
+    against_floor=Budget(reps=20, min_reps=5, seconds=8, warmup=2),
     heavy=Budget(reps=3, min_reps=1, seconds=10, warmup=1),
     heavy_resolver=Budget(reps=1, min_reps=1, seconds=30, warmup=0),
     walks=Budget(reps=5, min_reps=1, seconds=5, warmup=2),
@@ -343,13 +346,23 @@ async def warm_up(
         await request(pair.resolver, query, variables)
 
 
-async def timed_floor(floor: Floor, sample: Sample, series: Series) -> None:
-    """The floor, right after the compiled request; its JSON checked against that answer."""
-    ms, text = await floor.run()
+async def compiled_and_floor(
+    target: Target, query: str, variables: dict[str, Any] | None, floor: Floor, series: Series
+) -> Sample:
+    """The compiled request and the floor, next to each other, taking turns to go first: the
+    one right after the resolver's request (seconds of allocation on a large answer) would
+    otherwise always be the same one. The floor's JSON is checked against the answer."""
+    floor_first = len(series.compiled) % 2 == 1
+    if floor_first:
+        ms, text = await floor.run()
+    sample = await request(target, query, variables)
+    if not floor_first:
+        ms, text = await floor.run()
     series.floor_ms.append(ms)
     series.floor_size = len(text.encode())
     if series.floor_equal is None:
         series.floor_equal = json.loads(text) == sample.body["data"]
+    return sample
 
 
 async def measure(
@@ -362,7 +375,8 @@ async def measure(
     resolver_budget: Budget | None = None,
     warmup_variables: dict[str, Any] | None = None,
 ) -> Series:
-    """Warm up, then time rounds: compiled request, floor (if any), resolver request.
+    """Warm up, then time rounds: compiled request and floor (if any, in turns), then the
+    resolver request.
 
     The rounds run on `budget` (compiled and floor time); the resolver joins each round
     while `resolver_budget` (its own time; `budget` unless given) allows."""
@@ -375,10 +389,11 @@ async def measure(
     rounds, resolver = Clock(), Clock()
     while budget.more(len(series.compiled), rounds.seconds):
         started = time.perf_counter()
-        sample = await request(pair.compiled, query, variables)
+        if floor is None:
+            sample = await request(pair.compiled, query, variables)
+        else:
+            sample = await compiled_and_floor(pair.compiled, query, variables, floor, series)
         series.compiled.append(sample)
-        if floor is not None:
-            await timed_floor(floor, sample, series)
         rounds.since(started)
         if resolver_budget.more(len(series.resolver), resolver.seconds):
             started = time.perf_counter()
@@ -457,14 +472,28 @@ def report(workload: str, title: str, series: Series, **extra: Any) -> dict[str,
 
 async def w1(ctx: "Context") -> list[dict[str, Any]]:
     floor = Floor.of(ctx.pair.compiled, "frontend", {})
-    series = await measure(ctx.pair, FRONTEND_QUERY, None, ctx.plan.standard, floor)
+    series = await measure(
+        ctx.pair,
+        FRONTEND_QUERY,
+        None,
+        ctx.plan.against_floor,
+        floor,
+        resolver_budget=ctx.plan.standard,
+    )
     return [report("W1", "frontend query", series)]
 
 
 async def w2(ctx: "Context") -> list[dict[str, Any]]:
     variables = {"first": 100}
     floor = Floor.of(ctx.pair.compiled, "depth6", variables)
-    series = await measure(ctx.pair, DEPTH_6_QUERY, variables, ctx.plan.standard, floor)
+    series = await measure(
+        ctx.pair,
+        DEPTH_6_QUERY,
+        variables,
+        ctx.plan.against_floor,
+        floor,
+        resolver_budget=ctx.plan.standard,
+    )
     return [report("W2", "depth-6, first: 100", series)]
 
 
