@@ -5,9 +5,9 @@ An object reached through a key (a foreign key, a link table, a page) becomes a 
 selection, which the level above looks up by id (the planner inlines it as a primary-key
 lookup). A list of a table's own rows builds each object on the row in hand instead. Lists
 are ordered subqueries aggregated into JSON arrays, in exactly the orders
-`service/queries.py` documents; connections read one
-keyset page (LIMIT n+1, as `queries.keyset_page` does) into a materialized CTE that their
-edges, nodes and pageInfo share.
+`service/queries.py` documents; connections read one keyset page (LIMIT n+1, as
+`queries.keyset_page` does) into a materialized CTE that their edges, nodes and pageInfo
+share.
 
 Anything this module cannot express exactly, or any argument the resolver path would
 refuse, raises NotCompilable: the resolver path then answers, with its errors. A compiled
