@@ -47,6 +47,7 @@ from bench.workloads import (
     WorkloadError,
     canonical,
     diff,
+    lean,
     lookup,
     node_ids,
     path_figures,
@@ -91,7 +92,6 @@ STEPS: dict[str, tuple[str, str]] = {
     "compiled_with_cache": ("resolvers_cached", "compiled_cached"),
     "overall": ("resolvers_uncached", "compiled_cached"),
 }
-WORKLOADS = {"curated": ("W1", "W6"), "synthetic": ("W2", "W6")}
 
 
 class AblationError(Exception):
@@ -180,12 +180,6 @@ async def one_round(apps: Sequence[App], case: Case, number: int) -> dict[str, S
     for app in rotated(apps, number):
         answers[app.variant.key] = await case.send(app.target, number)
     return answers
-
-
-def lean(sample: Sample) -> Sample:
-    """A sample without its body: a W2 answer is 400 kB of parsed JSON, and keeping every
-    round's would grow the peak RSS this process reports."""
-    return dataclasses.replace(sample, body={})
 
 
 @dataclass

@@ -350,16 +350,6 @@ def _size_target(results: dict[str, Any]) -> list[str]:
     return [f"- {name} ({judged} at {', '.join(sizes)}): {'; '.join(parts)}.", f"  {info}."]
 
 
-def _scaling(results: dict[str, Any], engine: str, path: str) -> float | None:
-    first = _find(results, engine, SCALING_FROM, "W2")
-    last = _find(results, engine, SCALING_TO, "W2")
-    if path == "resolver":
-        first = first.get("resolver") if first else None
-        last = last.get("resolver") if last else None
-    small, large = _median(first), _median(last)
-    return large / small if small and large else None
-
-
 def _growth(
     results: dict[str, Any], engine: str, figure: Callable[[dict[str, Any]], float | None]
 ) -> float | None:
@@ -369,6 +359,14 @@ def _growth(
     last = _find(results, engine, SCALING_TO, "W2")
     small, large = (figure(first), figure(last)) if first and last else (None, None)
     return large / small if small and large else None
+
+
+def _scaling(results: dict[str, Any], engine: str, path: str) -> float | None:
+    """W2's growth on one path: the compiled answer's figures sit at the top of a result,
+    the resolver path's under "resolver"."""
+    return _growth(
+        results, engine, lambda r: _median(r if path == "compiled" else r.get("resolver"))
+    )
 
 
 def _scaling_target(results: dict[str, Any]) -> str:
@@ -430,7 +428,10 @@ def _stability_target(results: dict[str, Any]) -> list[str]:
         line = f"- {name}: not assessed (no stability step in this run)"
     elif short:
         sent = ", ".join(map(str, short))
-        line = f"- {name}: not assessed (this run sent {sent} in a row, not 200; none failed)"
+        line = (
+            f"- {name}: not assessed (this run sent {sent} in a row, "
+            f"not {STABILITY_REQUESTS}; none failed)"
+        )
         line += f"; {figures}"
     else:
         line = f"- {name}: {_verdict(True)}; {figures}"
