@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.stress_requests import PATH_NAMES
-
 ROOT = Path(__file__).resolve().parent.parent
+PATH_NAMES = {"compiled": "compiled", "resolvers": "resolver"}  # argument -> its name
 
 
 @pytest.mark.slow
