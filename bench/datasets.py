@@ -3,8 +3,8 @@
 SQLite: the database file that `python -m service seed [--synthetic N]` wrote.
 PostgreSQL: a `pg_dump -Fc` of the database that command loaded into the throwaway server,
 restored into the next run's throwaway server (then ANALYZEd, as the loader does).
-Cache keys hold the dataset, and a hash of what decides its contents: `service/synthetic.py`
-(or `seed/partners.yaml` for the curated one) and `service/migrations/`. A changed file
+Cache keys hold the dataset, and a hash of what decides its contents: `service/data/synthetic.py`
+(or `seed/partners.yaml` for the curated one) and `service/data/migrations/`. A changed file
 gives a new key, and the stale entries of that dataset are deleted.
 """
 
@@ -44,10 +44,10 @@ class Dataset:
         return [] if self.size is None else ["--synthetic", str(self.size)]
 
     def inputs(self) -> list[Path]:
-        source = ROOT / ("seed/partners.yaml" if self.size is None else "service/synthetic.py")
+        source = ROOT / ("seed/partners.yaml" if self.size is None else "service/data/synthetic.py")
         migrations = sorted(
             p
-            for p in (ROOT / "service/migrations").rglob("*")
+            for p in (ROOT / "service/data/migrations").rglob("*")
             if p.is_file() and p.suffix != ".pyc"
         )
         return [source, *migrations]

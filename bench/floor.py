@@ -2,7 +2,7 @@
 `data` answer as JSON inside the database (SQLite `json_object`/`json_group_array`,
 PostgreSQL `json_build_object`/`json_agg`).
 
-It follows the orders documented in `service/queries.py`: organizations by name then slug;
+It follows the orders documented in `service/data/queries.py`: organizations by name then slug;
 agreements by year (undated last), title, slug; seats PRIMARY, ALTERNATE, undesignated,
 then slug; parties and regions by position; initiatives and co-founders by name then slug.
 An organization's agreements, representatives and initiatives include those of its units

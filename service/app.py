@@ -16,20 +16,21 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from service.config import Settings
-from service.db import DatabaseNotReady, create_engine
+from service.data.engine import DatabaseNotReady, create_engine
+from service.data.migrate import upgrade
+from service.graphql.compiler.dialects import register_sqlite
 from service.graphql.schema import build_schema
 from service.graphql.view import GraphQLView
-from service.http_cache import GraphQLETagMiddleware
-from service.http_guard import HTTPGuardMiddleware
-from service.observability import (
+from service.http.caching import GraphQLETagMiddleware
+from service.http.guard import HTTPGuardMiddleware
+from service.http.observability import (
     Metrics,
     ObservabilityMiddleware,
     count_statements,
     metrics_endpoint,
 )
-from service.persisted_queries import PersistedQueryMiddleware, QueryStore, load_safelist
-from service.schema_migrations import upgrade
-from service.web import routes as browser_routes
+from service.http.pages import routes as browser_routes
+from service.http.persisted_queries import PersistedQueryMiddleware, QueryStore, load_safelist
 
 STARTUP_LOG = logging.getLogger("service.startup")
 
@@ -54,7 +55,7 @@ async def readyz(request: Request) -> Response:
 async def _open_database(settings: Settings) -> AsyncEngine:
     """The engine, after proving the database is there and usable: a server started on a
     missing or corrupt database exits with a clear message instead of serving errors."""
-    engine = create_engine(settings)
+    engine = create_engine(settings, sqlite_functions=register_sqlite)
     try:
         async with engine.begin() as conn:
             if settings.migrate_on_startup:

@@ -13,10 +13,10 @@ from typing import Any
 import sqlalchemy.exc
 
 from service.config import Settings
-from service.dataset import DEFAULT_DATASET, DatasetError, read_dataset
-from service.db import create_engine
-from service.seeding import SECTIONS, Plan, Snapshot, is_empty, load, snapshot_of
-from service.synthetic import synthetic_snapshot
+from service.data.dataset import DEFAULT_DATASET, DatasetError, read_dataset
+from service.data.engine import create_engine
+from service.data.loader import SECTIONS, Plan, Snapshot, is_empty, load, snapshot_of
+from service.data.synthetic import synthetic_snapshot
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -172,7 +172,7 @@ def _log_config() -> dict[str, Any]:
 
 
 def migrate_command(_args: argparse.Namespace, settings: Settings) -> int:
-    from service.schema_migrations import migrate
+    from service.data.migrate import migrate
 
     asyncio.run(migrate(settings))
     print("schema is at head")

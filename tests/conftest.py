@@ -24,10 +24,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from service.app import create_app
 from service.config import Settings
-from service.dataset import DEFAULT_DATASET, read_dataset
-from service.db import create_engine
-from service.seeding import Snapshot, load, snapshot_of
-from service.synthetic import synthetic_snapshot
+from service.data.dataset import DEFAULT_DATASET, read_dataset
+from service.data.engine import create_engine
+from service.data.loader import Snapshot, load, snapshot_of
+from service.data.synthetic import synthetic_snapshot
 from tests import postgres
 
 GraphQL = Callable[..., Awaitable[dict[str, Any]]]

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from service.dataset import (
+from service.data.dataset import (
     AgreementRecord,
     Dataset,
     DatasetError,
@@ -24,7 +24,7 @@ from service.dataset import (
     parse_dataset,
     read_dataset,
 )
-from service.models import PartnerCategory
+from service.data.models import PartnerCategory
 
 ROOT = Path(__file__).parent.parent
 DATASET_PATH = ROOT / "seed" / "partners.yaml"

@@ -41,12 +41,12 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from service import queries
 from service.config import Settings
-from service.db import create_engine
+from service.data import queries
+from service.data.engine import create_engine
+from service.data.models import AgreementKind, PartnerCategory
 from service.graphql.ids import encode_cursor, encode_id
 from service.graphql.schema import schema_sdl
-from service.models import AgreementKind, PartnerCategory
 from tests.conftest import (
     RECORDED_REQUESTS,
     RECORDER,
@@ -89,7 +89,7 @@ def normalized(response: httpx.Response) -> str:
 
 def answered_by_compiler(statements: list[str], method: str) -> bool:
     """Whether the compiled app answered with one compiled statement and nothing else. A GET
-    first reads the dataset revision for its ETag (service/http_cache.py)."""
+    first reads the dataset revision for its ETag (service/http/caching.py)."""
     compiled = [s for s in statements if COMPILED_STATEMENT.search(s)]
     return len(compiled) == 1 and len(statements) == 1 + (method == "GET")
 

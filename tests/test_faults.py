@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from service.app import create_app
 from service.config import Settings
-from service.db import DatabaseNotReady
+from service.data.engine import DatabaseNotReady
 from tests import postgres
 from tests.conftest import ENGINE, Databases, serving
 from tests.queries import DEPTH_6_QUERY

@@ -1,9 +1,9 @@
 """GET queries carry an ETag tied to the dataset revision; If-None-Match answers 304."""
 
 from service.config import Settings
-from service.dataset import DEFAULT_DATASET, read_dataset
-from service.db import create_engine
-from service.seeding import load, snapshot_of
+from service.data.dataset import DEFAULT_DATASET, read_dataset
+from service.data.engine import create_engine
+from service.data.loader import load, snapshot_of
 
 QUERY = {"query": '{ organization(slug: "usp") { name description } }'}
 

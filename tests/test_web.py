@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from service import web
 from service.config import Settings
 from service.graphql.view import EXAMPLE_QUERY
+from service.http import pages as web
 from tests.conftest import serving
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -132,7 +132,7 @@ async def test_own_static_files_revalidate(client):
 
 
 def partners_page_query() -> str:
-    script = (ROOT / "service" / "static" / "partners.js").read_text(encoding="utf-8")
+    script = (ROOT / "service" / "http" / "static" / "partners.js").read_text(encoding="utf-8")
     match = re.search(r"const QUERY = `(.*?)`;", script, flags=re.DOTALL)
     assert match is not None
     return match.group(1)

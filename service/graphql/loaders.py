@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from strawberry.dataloader import DataLoader
 
-from service import queries
-from service.queries import Rows
+from service.data import queries
+from service.data.queries import Rows
 
 Row = Any
 # Keys per statement: below SQLite's and asyncpg's 32,767 bound parameters, and above what

@@ -6,7 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from service import queries
+from service.data import queries
 from service.graphql.context import Info
 from service.graphql.errors import BadUserInput
 from service.graphql.ids import decode_cursor, encode_cursor

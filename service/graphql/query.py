@@ -6,7 +6,8 @@ from typing import Annotated, Any
 import sqlalchemy as sa
 import strawberry
 
-from service import queries
+from service.data import queries
+from service.graphql.arguments import search_words
 from service.graphql.context import Info
 from service.graphql.errors import BadUserInput, plain
 from service.graphql.filters import (
@@ -25,7 +26,6 @@ from service.graphql.types.node import Node
 from service.graphql.types.organization import Organization
 from service.graphql.types.person import Person
 from service.graphql.types.representation import Representation
-from service.search_index import search_terms
 
 BUILDERS: dict[str, Any] = {
     "Organization": Organization.from_row,
@@ -54,22 +54,7 @@ Last = Annotated[
 Before = Annotated[
     str | None, strawberry.argument(description="Page backward from this cursor (exclusive).")
 ]
-MAX_SEARCH_WORDS = 16  # every word must match: more words never find more
 NO_YEAR = 10_000  # sorts undated organizations after every real year, either way round
-
-
-def search_words(text: str | None, argument: str) -> list[str] | None:
-    if text is None:
-        return None
-    terms = search_terms(text)
-    if not terms:
-        raise BadUserInput(f"{argument} must contain at least one word", argument=argument)
-    if len(terms) > MAX_SEARCH_WORDS:
-        raise BadUserInput(
-            f"{argument} takes at most {MAX_SEARCH_WORDS} words, got {len(terms)}",
-            argument=argument,
-        )
-    return terms
 
 
 def _organization_ordering(order: OrganizationOrder | None) -> Ordering:

@@ -20,7 +20,7 @@ from service.graphql.types.initiative import Initiative
 from service.graphql.types.organization import Organization
 from service.graphql.types.person import Person
 from service.graphql.types.representation import Representation
-from service.observability import current_request
+from service.http.observability import current_request
 
 ERROR_LOG = logging.getLogger("service.errors")
 

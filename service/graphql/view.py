@@ -1,5 +1,5 @@
 """The HTTP view: Strawberry's ASGI app with a per-request context and our GraphiQL page
-(service/web.py: self-hosted assets, no CDN)."""
+(service/http/pages.py: self-hosted assets, no CDN)."""
 
 import asyncio
 from typing import Any
@@ -13,8 +13,8 @@ from strawberry.types import ExecutionResult
 
 from service.graphql.compiler.execution import RawJSON
 from service.graphql.context import Context
-from service.observability import current_request
-from service.web import graphiql_page
+from service.http.observability import current_request
+from service.http.pages import graphiql_page
 
 EXAMPLE_QUERY = """\
 # The ISCT partner network. Press the play button (or Ctrl-Enter) to run this query;

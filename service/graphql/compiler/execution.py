@@ -28,7 +28,7 @@ from strawberry.extensions import SchemaExtension
 
 from service.graphql.compiler.dialects import Dialect
 from service.graphql.compiler.plan import CompiledQuery, NotCompilable, compile_operation
-from service.observability import current_request
+from service.http.observability import current_request
 
 LOG = logging.getLogger("service.compiled")
 MAX_KEY_CHARS = 20_000  # a longer query or variables text is compiled, never cached

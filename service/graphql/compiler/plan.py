@@ -5,7 +5,7 @@ An object reached through a key (a foreign key, a link table, a page) becomes a 
 selection, which the level above looks up by id (the planner inlines it as a primary-key
 lookup). A list of a table's own rows builds each object on the row in hand instead. Lists
 are ordered subqueries aggregated into JSON arrays, in exactly the orders
-`service/queries.py` documents; connections read one keyset page (LIMIT n+1, as
+`service/data/queries.py` documents; connections read one keyset page (LIMIT n+1, as
 `queries.keyset_page` does) into a materialized CTE that their edges, nodes and pageInfo
 share.
 
@@ -47,10 +47,10 @@ from graphql.execution.values import (
 from sqlalchemy.dialects.postgresql import asyncpg
 from sqlalchemy.dialects.sqlite import aiosqlite
 
-from service import queries
+from service.data import queries
+from service.graphql.arguments import search_words
 from service.graphql.compiler.dialects import Dialect
 from service.graphql.ids import NODE_TYPES, decode_cursor, decode_id
-from service.graphql.query import search_words
 
 TABLES = {
     "Organization": "organization",
@@ -90,7 +90,7 @@ COLUMNS = {
     },
 }  # fmt: skip
 SEARCHABLE = ("Organization", "Person", "Agreement", "Initiative")
-# The full-text match is the one service/queries.py builds, rendered with named parameters
+# The full-text match is the one service/data/queries.py builds, rendered with named parameters
 # (and asyncpg's explicit casts) so it splices into a compiled statement.
 NAMED_DIALECTS = {
     "sqlite": aiosqlite.dialect(paramstyle="named"),

@@ -13,7 +13,7 @@ import sqlalchemy.exc
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
-from service.observability import current_request
+from service.http.observability import current_request
 
 INTERNAL_MESSAGE = "Internal server error (the log has the details under this requestId)"
 UNAVAILABLE_MESSAGE = "The database is unavailable or busy; retry shortly."

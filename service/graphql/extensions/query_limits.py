@@ -39,7 +39,7 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 
 from service.graphql.compiler.execution import RawJSON
-from service.observability import current_request
+from service.http.observability import current_request
 
 
 @dataclass(frozen=True)

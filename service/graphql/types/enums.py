@@ -1,4 +1,4 @@
-"""The API's enums. Values equal the stored strings (see service/models.py), which a test
+"""The API's enums. Values equal the stored strings (see service/data/models.py), which a test
 checks, so rows convert by value."""
 
 from enum import Enum

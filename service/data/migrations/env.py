@@ -7,7 +7,7 @@ from alembic import context
 from sqlalchemy import Connection, pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from service.models import metadata
+from service.data.models import metadata
 
 config = context.config
 

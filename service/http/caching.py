@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service import queries
+from service.data import queries
 
 CACHE_CONTROL = "public, no-cache"  # store, but revalidate: the tag makes that cheap
 

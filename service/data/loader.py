@@ -13,8 +13,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from service.dataset import Dataset
-from service.models import (
+from service.data.dataset import Dataset
+from service.data.migrate import upgrade
+from service.data.models import (
     AGREEMENT_TABLE,
     INITIATIVE_ORGANIZATION_TABLE,
     INITIATIVE_TABLE,
@@ -26,8 +27,7 @@ from service.models import (
     REPRESENTATION_TABLE,
     REVISION_TABLE,
 )
-from service.schema_migrations import upgrade
-from service.search_index import rebuild_search_index
+from service.data.search_index import rebuild_search_index
 
 SECTIONS = ("organizations", "people", "agreements", "representations", "initiatives")
 Values = dict[str, Any]

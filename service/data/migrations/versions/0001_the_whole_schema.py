@@ -4,7 +4,7 @@ Revision ID: 0001
 Revises:
 Create Date: 2026-11-25
 
-The tables of service/models.py, plus the full-text search index, which each engine builds
+The tables of service/data/models.py, plus the full-text search index, which each engine builds
 with its own machinery (FTS5 on SQLite, a tsvector with a GIN index on PostgreSQL).
 """
 

@@ -13,7 +13,7 @@ import json
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.observability import current_request
+from service.http.observability import current_request
 
 SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",

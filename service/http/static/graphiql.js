@@ -1,5 +1,5 @@
 // Boots GraphiQL from the self-hosted bundles the page loads before this file (React,
-// ReactDOM, GraphiQL: see service/web.py). No inline script, so the page's CSP allows only
+// ReactDOM, GraphiQL: see service/http/pages.py). No inline script, so the page's CSP allows only
 // this origin. The example query comes from the page (data-example-query); a link can carry
 // another one: ?q=<query>&variables=<json>.
 (function () {

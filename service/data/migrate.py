@@ -8,7 +8,7 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from service.config import Settings
-from service.db import create_engine
+from service.data.engine import create_engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 

@@ -12,14 +12,14 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints, ValidationError
 
-from service.models import AgreementKind, Designation, PartnerCategory
+from service.data.models import AgreementKind, Designation, PartnerCategory
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Slug = Annotated[str, Strict(), StringConstraints(pattern=SLUG_PATTERN, max_length=200)]
 Text = Annotated[str, Strict(), StringConstraints(strip_whitespace=True, min_length=1)]
 
 
-# Text that fits its column (see service/models.py).
+# Text that fits its column (see service/data/models.py).
 Name = Annotated[
     str, Strict(), StringConstraints(strip_whitespace=True, min_length=1, max_length=500)
 ]
@@ -37,7 +37,7 @@ Document = Region
 Year = Annotated[int, Strict(), Field(ge=1800, le=2100)]
 Quote = Annotated[str, Strict(), StringConstraints(min_length=3)]
 
-DEFAULT_DATASET = Path(__file__).resolve().parent.parent / "seed" / "partners.yaml"
+DEFAULT_DATASET = Path(__file__).resolve().parents[2] / "seed" / "partners.yaml"
 
 
 class Record(BaseModel):

@@ -3,7 +3,7 @@
 Nothing comes from a CDN. GraphiQL and React are npm packages (`package.json`, pinned by
 `package-lock.json`, installed into `node_modules/` by `make` with `npm ci`); only the files
 listed in `VENDOR_FILES` are served, under versioned URLs (`static/vendor/graphiql@3.8.3/...`)
-cached for a year, so a new version is a new URL. Our own files (`service/static/`) are
+cached for a year, so a new version is a new URL. Our own files (`service/http/static/`) are
 revalidated on each load (ETag). Pages carry a Content-Security-Policy that allows this origin
 only, with no inline script.
 """
@@ -20,7 +20,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-NODE_MODULES = Path(__file__).resolve().parent.parent / "node_modules"
+NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules"
 INSTALL_COMMAND = "npm ci"  # what `make run` runs; named in the error page
 
 # The files of each npm package the pages load; nothing else under node_modules is served.
@@ -77,7 +77,7 @@ async def vendor_file(request: Request) -> Response:
 
 
 class OwnStaticFiles(StaticFiles):
-    """`service/static/`: revalidated on every load, with the pages' security headers."""
+    """`service/http/static/`: revalidated on every load, with the pages' security headers."""
 
     def file_response(
         self,

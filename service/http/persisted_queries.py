@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, urlencode
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.http_guard import refuse
+from service.http.guard import refuse
 
 
 def sha256(document: str) -> str:

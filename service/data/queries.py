@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from service.models import (
+from service.data.models import (
     AGREEMENT_TABLE,
     INITIATIVE_ORGANIZATION_TABLE,
     INITIATIVE_TABLE,
@@ -25,7 +25,7 @@ from service.models import (
     REPRESENTATION_TABLE,
     AgreementKind,
 )
-from service.search_index import SEARCH_INDEX, fts5_match, tsquery
+from service.data.search_index import SEARCH_INDEX, fts5_match, tsquery
 
 ORG = ORGANIZATION_TABLE
 REGION = REGION_TABLE

@@ -1,25 +1,32 @@
 """The engine. Built by the app's lifespan or by a CLI command, and
 disposed by them; nothing here runs at import."""
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from service.config import Settings
-from service.graphql.compiler.dialects import register_sqlite
+
+SQLiteFunctions = Callable[[Any], None]
 
 
 class DatabaseNotReady(Exception):
     """The database the settings name cannot serve: missing, unreadable or not a database."""
 
 
-def create_engine(settings: Settings, *, create: bool = False) -> AsyncEngine:
+def create_engine(
+    settings: Settings, *, create: bool = False, sqlite_functions: SQLiteFunctions | None = None
+) -> AsyncEngine:
     """A pooled engine: bounded, pre-pinged and with a statement timeout on PostgreSQL; on
     SQLite tuned for concurrent readers (WAL, foreign keys, a busy timeout).
 
     Only the loader creates an SQLite file (`create=True`); a server started on a missing
     file refuses to start rather than serve an empty database it made up.
+
+    `sqlite_functions` registers SQL functions on each new SQLite connection: the app passes
+    those its compiled statements call, so this layer never imports the layer above it.
     """
     path = settings.sqlite_path()
     if path is not None:
@@ -45,6 +52,7 @@ def create_engine(settings: Settings, *, create: bool = False) -> AsyncEngine:
             engine,
             busy_timeout_ms=settings.sqlite_busy_timeout_ms,
             mmap_bytes=settings.sqlite_mmap_mib * 1024 * 1024,
+            functions=sqlite_functions,
         )
     return engine
 
@@ -68,7 +76,13 @@ def _connect_args(settings: Settings) -> dict[str, Any]:
     }
 
 
-def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int, mmap_bytes: int) -> None:
+def _configure_sqlite(
+    engine: AsyncEngine,
+    *,
+    busy_timeout_ms: int,
+    mmap_bytes: int,
+    functions: SQLiteFunctions | None,
+) -> None:
     """The sqlite3 driver commits DDL on its own and begins transactions lazily, so a rolled
     back migration would leave tables behind. The driver's transaction handling is switched
     off and SQLAlchemy's begin issues BEGIN itself, as SQLAlchemy's SQLite docs describe."""
@@ -83,7 +97,8 @@ def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int, mmap_bytes: 
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA mmap_size={int(mmap_bytes)}")
         cursor.close()
-        register_sqlite(dbapi_connection)  # what compiled queries call (global IDs, cursors)
+        if functions is not None:
+            functions(dbapi_connection)
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:

@@ -12,7 +12,7 @@ import re
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from service.models import (
+from service.data.models import (
     AGREEMENT_TABLE,
     INITIATIVE_TABLE,
     ORGANIZATION_TABLE,

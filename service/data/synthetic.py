@@ -8,8 +8,8 @@ building 600,000 validated records would cost more than loading them.
 
 import random
 
-from service.models import AgreementKind, Designation, PartnerCategory
-from service.seeding import Snapshot, Values
+from service.data.loader import Snapshot, Values
+from service.data.models import AgreementKind, Designation, PartnerCategory
 
 DOCUMENT = "synthetic"
 REGIONS = ("Europe", "Asia", "Canada", "Japan", "Korea", "Brazil", "Australia & New Zealand")

@@ -1,0 +1,1 @@
+"""Tables, engine, migrations, the dataset file and its loader, and the read queries."""
