@@ -4,12 +4,14 @@
 import asyncio
 from typing import Any
 
+from cross_web import AsyncHTTPRequestAdapter
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.types import ExecutionResult
+from strawberry.http import GraphQLRequestData
+from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 
 from service.graphql.compiler.execution import RawJSON
 from service.graphql.context import Context
@@ -47,27 +49,49 @@ EXAMPLE_QUERY = """\
 
 
 class GraphQLView(GraphQL[Context, None]):
-    async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: Context,
+        root_value: None,
+        sub_response: Response,
+    ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
         """Each request runs within its time budget; past it, the work is cancelled and the
-        client gets a clean 503 it can retry, never a hung connection."""
-        request: Request = kwargs["request"] if "request" in kwargs else args[0]
-        sub_response: Response = kwargs["sub_response"] if "sub_response" in kwargs else args[5]
-        settings = request.app.state.settings
+        client gets a clean 503 it can retry, never a hung connection.
+
+        Strawberry has no hook around execution for a time budget (an open request:
+        strawberry-graphql/strawberry#2883), so this overrides the method its view calls,
+        by keyword, and passes everything on by keyword; the status goes through the
+        response our get_context put in the context.
+        """
+        budget_s = context.settings.request_timeout_s
         try:
-            async with asyncio.timeout(settings.request_timeout_s) as budget:
-                return await super().execute_operation(*args, **kwargs)
+            async with asyncio.timeout(budget_s) as budget:
+                return await super().execute_operation(
+                    request=request,
+                    request_adapter=request_adapter,
+                    request_data=request_data,
+                    context=context,
+                    root_value=root_value,
+                    sub_response=sub_response,
+                )
         except TimeoutError:
             if not budget.expired():
                 raise
-        sub_response.status_code = 503
+        if context.response is not None:
+            context.response.status_code = 503
         record = current_request()
         if record is not None:
             record.error_codes.append("TIMEOUT")
-        message = f"The request took longer than its {settings.request_timeout_s:g} s budget."
+        message = f"The request took longer than its {budget_s:g} s budget."
         return ExecutionResult(
             data=None,
             errors=[GraphQLError(message, extensions={"code": "TIMEOUT"})],
-            extensions={"cost": {"requested": None, "actual": 0, "limit": settings.max_cost}},
+            extensions={
+                "cost": {"requested": None, "actual": 0, "limit": context.settings.max_cost}
+            },
         )
 
     def encode_json(self, data: object) -> str:

@@ -28,6 +28,7 @@ from strawberry.extensions import SchemaExtension
 
 from service.graphql.compiler.dialects import Dialect
 from service.graphql.compiler.plan import CompiledQuery, NotCompilable, compile_operation
+from service.graphql.core_schema import graphql_core_schema
 from service.http.observability import current_request
 
 LOG = logging.getLogger("service.compiled")
@@ -137,7 +138,7 @@ class CompiledExecution(SchemaExtension):
         engine = getattr(context.context, "engine", None)
         if document is not None and engine is not None and context.query is not None:
             compiled = self.queries.get(
-                context.schema._schema,
+                graphql_core_schema(context.schema),
                 Dialect(engine.dialect.name),
                 context.query,
                 document,

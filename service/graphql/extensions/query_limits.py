@@ -39,6 +39,7 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 
 from service.graphql.compiler.execution import RawJSON
+from service.graphql.core_schema import graphql_core_schema
 from service.http.observability import current_request
 
 
@@ -276,7 +277,11 @@ class QueryLimitsExtension(SchemaExtension):
         total = Measure()
         for operation in chosen[:1] if name is None and len(chosen) == 1 else chosen:
             measured = measure_operation(
-                context.schema._schema, operation, fragments, context.variables or {}, self.limits
+                graphql_core_schema(context.schema),
+                operation,
+                fragments,
+                context.variables or {},
+                self.limits,
             )
             total.cost += measured.cost
         return total
