@@ -1,72 +1,95 @@
-"""Async data access for the API: every SQL statement the read path runs is built here.
+"""Async data access for the resolver path: every statement it runs is built here, the
+relations' from their one definition in `service/data/relations.py`.
 
 Batch functions take many keys and return rows tagged with the key they belong to
 (`owner`), ordered by (owner, child order) so they match the composite indexes; the
 loaders split them per key. Rows are Core rows with only the columns the API serves:
-no ORM objects are hydrated on the read path.
+no ORM objects are hydrated on the read path. The compiled path renders the root
+connections' filters, orders and pages and the search from the same builders.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import FromClause
 
 from service.data.models import (
     AGREEMENT_TABLE,
-    INITIATIVE_ORGANIZATION_TABLE,
-    INITIATIVE_TABLE,
-    ORGANIZATION_SOURCE_TABLE,
     ORGANIZATION_TABLE,
     PARTY_TABLE,
     PERSON_TABLE,
     REGION_TABLE,
     REPRESENTATION_TABLE,
-    AgreementKind,
+)
+from service.data.relations import (
+    RELATIONS,
+    TABLES,
+    Keyed,
+    Linked,
+    Values,
+    anonymous,
+    constant,
+    scope,
+    scope_pairs,
 )
 from service.data.search_index import SEARCH_INDEX, fts5_match, tsquery
+from service.data.text import fold
 
 ORG = ORGANIZATION_TABLE
 REGION = REGION_TABLE
-ORG_SOURCE = ORGANIZATION_SOURCE_TABLE
 AGREEMENT = AGREEMENT_TABLE
 PARTY = PARTY_TABLE
 PERSON = PERSON_TABLE
 REPRESENTATION = REPRESENTATION_TABLE
-INITIATIVE = INITIATIVE_TABLE
-INITIATIVE_ORG = INITIATIVE_ORGANIZATION_TABLE
-
-ORG_COLUMNS = (
-    ORG.c.id, ORG.c.slug, ORG.c.name, ORG.c.acronym, ORG.c.category, ORG.c.description,
-    ORG.c.founded_year, ORG.c.website, ORG.c.parent_id,
-)  # fmt: skip
-AGREEMENT_COLUMNS = (
-    AGREEMENT.c.id, AGREEMENT.c.slug, AGREEMENT.c.kind, AGREEMENT.c.title, AGREEMENT.c.year,
-    AGREEMENT.c.description, AGREEMENT.c.establishes_id, AGREEMENT.c.source_document,
-    AGREEMENT.c.source_quote,
-)  # fmt: skip
-PERSON_COLUMNS = (PERSON.c.id, PERSON.c.slug, PERSON.c.name, PERSON.c.credentials)
-REPRESENTATION_COLUMNS = (
-    REPRESENTATION.c.id, REPRESENTATION.c.slug, REPRESENTATION.c.person_id,
-    REPRESENTATION.c.organization_id, REPRESENTATION.c.on_behalf_of_id, REPRESENTATION.c.role,
-    REPRESENTATION.c.designation, REPRESENTATION.c.source_document,
-    REPRESENTATION.c.source_quote,
-)  # fmt: skip
-INITIATIVE_COLUMNS = (
-    INITIATIVE.c.id, INITIATIVE.c.slug, INITIATIVE.c.name, INITIATIVE.c.kind,
-    INITIATIVE.c.recurrence, INITIATIVE.c.year, INITIATIVE.c.description,
-    INITIATIVE.c.source_document, INITIATIVE.c.source_quote,
-)  # fmt: skip
 
 Rows = Sequence[sa.Row[Any]]
-TABLES = {
-    "Organization": (ORG, ORG_COLUMNS),
-    "Agreement": (AGREEMENT, AGREEMENT_COLUMNS),
-    "Person": (PERSON, PERSON_COLUMNS),
-    "Representation": (REPRESENTATION, REPRESENTATION_COLUMNS),
-    "Initiative": (INITIATIVE, INITIATIVE_COLUMNS),
+Served = Callable[[FromClause], dict[str, sa.ColumnElement[Any]]]
+
+
+def _organization(t: FromClause) -> dict[str, sa.ColumnElement[Any]]:
+    names = "id slug name acronym category description founded_year website parent_id"
+    return {name: t.c[name] for name in names.split()}
+
+
+def _agreement(t: FromClause) -> dict[str, sa.ColumnElement[Any]]:
+    names = "id slug kind title year description establishes_id source_document source_quote"
+    return {name: t.c[name] for name in names.split()}
+
+
+def _person(t: FromClause) -> dict[str, sa.ColumnElement[Any]]:
+    return {name: t.c[name] for name in ("id", "slug", "name", "credentials")}
+
+
+def _representation(t: FromClause) -> dict[str, sa.ColumnElement[Any]]:
+    names = "id slug person_id organization_id on_behalf_of_id role source_document source_quote"
+    served: dict[str, sa.ColumnElement[Any]] = {name: t.c[name] for name in names.split()}
+    # An empty designation means none: the API serves null for it.
+    served["designation"] = sa.func.nullif(t.c.designation, constant("")).label("designation")
+    return served
+
+
+def _initiative(t: FromClause) -> dict[str, sa.ColumnElement[Any]]:
+    names = "id slug name kind recurrence year description source_document source_quote"
+    return {name: t.c[name] for name in names.split()}
+
+
+SERVED: dict[str, Served] = {
+    "Organization": _organization,
+    "Agreement": _agreement,
+    "Person": _person,
+    "Representation": _representation,
+    "Initiative": _initiative,
 }
+assert set(SERVED) == set(TABLES)
+
+
+def columns(type_name: str, t: FromClause | None = None) -> list[sa.ColumnElement[Any]]:
+    """The columns the API serves of a type's rows (of `t`, an alias, or the table itself),
+    by the names the GraphQL types read them by: nothing else is fetched."""
+    return list(SERVED[type_name](TABLES[type_name] if t is None else t).values())
 
 
 async def _all(conn: AsyncConnection, query: sa.Executable) -> Rows:
@@ -77,187 +100,72 @@ async def _all(conn: AsyncConnection, query: sa.Executable) -> Rows:
 
 
 async def by_ids(conn: AsyncConnection, type_name: str, ids: Sequence[int]) -> Rows:
-    table, columns = TABLES[type_name]
-    return await _all(conn, sa.select(*columns).where(table.c.id.in_(ids)))
+    table = TABLES[type_name]
+    return await _all(conn, sa.select(*columns(type_name)).where(table.c.id.in_(ids)))
 
 
 async def by_slugs(conn: AsyncConnection, type_name: str, slugs: Sequence[str]) -> Rows:
-    table, columns = TABLES[type_name]
-    return await _all(conn, sa.select(*columns).where(table.c.slug.in_(slugs)))
+    table = TABLES[type_name]
+    return await _all(conn, sa.select(*columns(type_name)).where(table.c.slug.in_(slugs)))
 
 
-# --- organization relations -------------------------------------------------------------
+# --- relations, for many owners at once -------------------------------------------------
 
 
-def _scope(ids: Sequence[int]) -> sa.CTE:
-    """(owner, member): each organization asked for, and each of its units, belongs to it."""
-    itself = sa.select(ORG.c.id.label("owner"), ORG.c.id.label("member")).where(ORG.c.id.in_(ids))
-    units = sa.select(ORG.c.parent_id.label("owner"), ORG.c.id.label("member")).where(
-        ORG.c.parent_id.in_(ids)
-    )
-    return sa.union_all(itself, units).cte("scope")
-
-
-async def units(conn: AsyncConnection, ids: Sequence[int]) -> Rows:
-    query = (
-        sa.select(ORG.c.parent_id.label("owner"), *ORG_COLUMNS)
-        .where(ORG.c.parent_id.in_(ids))
-        .order_by(ORG.c.parent_id, ORG.c.name, ORG.c.slug)
-    )
-    return await _all(conn, query)
-
-
-async def regions(conn: AsyncConnection, ids: Sequence[int]) -> Rows:
-    query = (
-        sa.select(REGION.c.organization_id.label("owner"), REGION.c.region)
-        .where(REGION.c.organization_id.in_(ids))
-        .order_by(REGION.c.organization_id, REGION.c.position)
-    )
-    return await _all(conn, query)
-
-
-async def sources(conn: AsyncConnection, ids: Sequence[int]) -> Rows:
-    query = (
-        sa.select(
-            ORG_SOURCE.c.organization_id.label("owner"), ORG_SOURCE.c.document, ORG_SOURCE.c.quote
+def related_query(relation: Values | Keyed | Linked, owners: Sequence[int]) -> sa.Select[Any]:
+    """The rows of `relation` for every owner in `owners`, each tagged with its `owner` and
+    ordered by (owner, the relation's order), as `service/data/relations.py` defines it."""
+    if isinstance(relation, Values):
+        key = relation.table.c[relation.key]
+        values = (relation.table.c[name] for name in relation.columns)
+        return (
+            sa.select(key.label("owner"), *values)
+            .where(key.in_(owners))
+            .order_by(key, relation.table.c.position)
         )
-        .where(ORG_SOURCE.c.organization_id.in_(ids))
-        .order_by(ORG_SOURCE.c.organization_id, ORG_SOURCE.c.position)
-    )
-    return await _all(conn, query)
-
-
-def _agreement_order() -> tuple[sa.ColumnElement[Any], ...]:
-    """Chronological, undated agreements last, then by title: natural keys only, so the
-    order never depends on the order rows were inserted in."""
-    return (AGREEMENT.c.year.is_(None), AGREEMENT.c.year, AGREEMENT.c.title, AGREEMENT.c.slug)
-
-
-def _seat_order() -> tuple[sa.ColumnElement[Any], ...]:
-    """Primary seats before alternates before undesignated ones, then by person and body."""
-    designation = sa.case(
-        (REPRESENTATION.c.designation == "PRIMARY", 0),
-        (REPRESENTATION.c.designation == "ALTERNATE", 1),
-        else_=2,
-    )
-    return (designation, REPRESENTATION.c.slug)
-
-
-async def agreements_of(conn: AsyncConnection, ids: Sequence[int]) -> Rows:
-    """Agreements to which an organization or one of its units is a party."""
-    scope = _scope(ids)
-    involved = (
-        sa.select(scope.c.owner, PARTY.c.agreement_id)
-        .join(PARTY, PARTY.c.organization_id == scope.c.member)
-        .distinct()
-        .subquery()
-    )
-    query = (
-        sa.select(involved.c.owner, *AGREEMENT_COLUMNS)
-        .join(AGREEMENT, AGREEMENT.c.id == involved.c.agreement_id)
-        .order_by(involved.c.owner, *_agreement_order())
-    )
-    return await _all(conn, query)
-
-
-async def parties(conn: AsyncConnection, agreement_ids: Sequence[int]) -> Rows:
-    query = (
-        sa.select(PARTY.c.agreement_id.label("owner"), *ORG_COLUMNS)
-        .join(ORG, ORG.c.id == PARTY.c.organization_id)
-        .where(PARTY.c.agreement_id.in_(agreement_ids))
-        .order_by(PARTY.c.agreement_id, PARTY.c.position)
-    )
-    return await _all(conn, query)
-
-
-async def cofounders(conn: AsyncConnection, ids: Sequence[int]) -> Rows:
-    """The parties to the co-founding that established each organization."""
-    query = (
-        sa.select(AGREEMENT.c.establishes_id.label("owner"), *ORG_COLUMNS)
-        .join(PARTY, PARTY.c.agreement_id == AGREEMENT.c.id)
-        .join(ORG, ORG.c.id == PARTY.c.organization_id)
-        .where(
-            AGREEMENT.c.kind == AgreementKind.CO_FOUNDING.value,
-            AGREEMENT.c.establishes_id.in_(ids),
-            PARTY.c.organization_id != AGREEMENT.c.establishes_id,
+    target = TABLES[relation.target].alias("target")
+    served = columns(relation.target, target)
+    if isinstance(relation, Keyed):
+        key = target.c[relation.key]
+        if relation.rolls_up:
+            scope = scope_pairs(owners)
+            owner = scope.c.owner
+            query = sa.select(owner, *served).join(target, key == scope.c.member)
+        else:
+            owner = key.label("owner")
+            query = sa.select(owner, *served).where(key.in_(owners))
+        return query.order_by(owner, *relation.order(target))
+    link = relation.link(anonymous)
+    if relation.order is None:
+        assert link.position is not None, "a link without its own order needs one"
+        return (
+            sa.select(link.owner.label("owner"), *served)
+            .join(target, target.c.id == link.member)
+            .where(*link.where, link.owner.in_(owners))
+            .order_by(link.owner, link.position)
         )
-        .distinct()
-        .order_by(AGREEMENT.c.establishes_id, ORG.c.name, ORG.c.slug)
-    )
-    return await _all(conn, query)
-
-
-async def cofounded(conn: AsyncConnection, ids: Sequence[int]) -> Rows:
-    """The organizations established by co-foundings each organization was a party to."""
-    query = (
-        sa.select(PARTY.c.organization_id.label("owner"), *ORG_COLUMNS)
-        .join(AGREEMENT, AGREEMENT.c.id == PARTY.c.agreement_id)
-        .join(ORG, ORG.c.id == AGREEMENT.c.establishes_id)
-        .where(
-            AGREEMENT.c.kind == AgreementKind.CO_FOUNDING.value,
-            PARTY.c.organization_id.in_(ids),
+    # Each target once per owner, however many links reach it.
+    if relation.rolls_up:
+        scope = scope_pairs(owners)
+        pairs = sa.select(scope.c.owner, link.member.label("member")).join(
+            scope, link.owner == scope.c.member
         )
-        .distinct()
-        .order_by(PARTY.c.organization_id, ORG.c.name, ORG.c.slug)
+    else:
+        pairs = sa.select(link.owner.label("owner"), link.member.label("member")).where(
+            link.owner.in_(owners)
+        )
+    involved = pairs.where(*link.where).distinct().subquery("involved")
+    return (
+        sa.select(involved.c.owner, *served)
+        .join(target, target.c.id == involved.c.member)
+        .order_by(involved.c.owner, *relation.order(target))
     )
-    return await _all(conn, query)
 
 
-async def representatives(conn: AsyncConnection, ids: Sequence[int]) -> Rows:
-    """Seats at an organization or at one of its units."""
-    scope = _scope(ids)
-    query = (
-        sa.select(scope.c.owner, *REPRESENTATION_COLUMNS)
-        .join(REPRESENTATION, REPRESENTATION.c.organization_id == scope.c.member)
-        .order_by(scope.c.owner, *_seat_order())
-    )
-    return await _all(conn, query)
-
-
-async def delegates(conn: AsyncConnection, ids: Sequence[int]) -> Rows:
-    """Seats held on behalf of each organization, wherever they are."""
-    query = (
-        sa.select(REPRESENTATION.c.on_behalf_of_id.label("owner"), *REPRESENTATION_COLUMNS)
-        .where(REPRESENTATION.c.on_behalf_of_id.in_(ids))
-        .order_by(REPRESENTATION.c.on_behalf_of_id, *_seat_order())
-    )
-    return await _all(conn, query)
-
-
-async def initiatives_of(conn: AsyncConnection, ids: Sequence[int]) -> Rows:
-    """Initiatives of an organization or of one of its units."""
-    scope = _scope(ids)
-    involved = (
-        sa.select(scope.c.owner, INITIATIVE_ORG.c.initiative_id)
-        .join(INITIATIVE_ORG, INITIATIVE_ORG.c.organization_id == scope.c.member)
-        .distinct()
-        .subquery()
-    )
-    query = (
-        sa.select(involved.c.owner, *INITIATIVE_COLUMNS)
-        .join(INITIATIVE, INITIATIVE.c.id == involved.c.initiative_id)
-        .order_by(involved.c.owner, INITIATIVE.c.name, INITIATIVE.c.slug)
-    )
-    return await _all(conn, query)
-
-
-async def initiative_organizations(conn: AsyncConnection, ids: Sequence[int]) -> Rows:
-    query = (
-        sa.select(INITIATIVE_ORG.c.initiative_id.label("owner"), *ORG_COLUMNS)
-        .join(ORG, ORG.c.id == INITIATIVE_ORG.c.organization_id)
-        .where(INITIATIVE_ORG.c.initiative_id.in_(ids))
-        .order_by(INITIATIVE_ORG.c.initiative_id, INITIATIVE_ORG.c.position)
-    )
-    return await _all(conn, query)
-
-
-async def representations_of(conn: AsyncConnection, person_ids: Sequence[int]) -> Rows:
-    query = (
-        sa.select(REPRESENTATION.c.person_id.label("owner"), *REPRESENTATION_COLUMNS)
-        .where(REPRESENTATION.c.person_id.in_(person_ids))
-        .order_by(REPRESENTATION.c.person_id, *_seat_order())
-    )
-    return await _all(conn, query)
+async def related(
+    conn: AsyncConnection, relation: Values | Keyed | Linked, owners: Sequence[int]
+) -> Rows:
+    return await _all(conn, related_query(relation, owners))
 
 
 # --- full-text search -------------------------------------------------------------------
@@ -289,17 +197,57 @@ def matching(dialect: str, terms: list[str], kind: str | None = None) -> sa.Sele
     return select.where(SEARCH_INDEX.c.kind == kind) if kind else select
 
 
-async def search(conn: AsyncConnection, terms: list[str], limit: int) -> Rows:
-    ranked = matching(conn.dialect.name, terms).subquery()
-    query = (
-        sa.select(ranked.c.kind, ranked.c.slug)
+def search_query(dialect: str, terms: list[str], limit: int) -> sa.Select[Any]:
+    """The best `limit` hits, best first; ties by kind and slug, so the order is total."""
+    ranked = matching(dialect, terms).subquery("ranked")
+    return (
+        sa.select(ranked.c.kind, ranked.c.slug, ranked.c.rank)
         .order_by(ranked.c.rank, ranked.c.kind, ranked.c.slug)
         .limit(limit)
     )
-    return await _all(conn, query)
+
+
+async def search(conn: AsyncConnection, terms: list[str], limit: int) -> Rows:
+    return await _all(conn, search_query(conn.dialect.name, terms, limit))
 
 
 # --- connections ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Ordering:
+    """A total order of a connection: `keys` end in a unique column; `types` are their Python
+    types (a cursor's values are checked against them); `name` ties cursors to it."""
+
+    name: str
+    keys: tuple[sa.ColumnElement[Any], ...]
+    types: tuple[type, ...]
+    descending: bool = False
+
+    def key_columns(self) -> list[sa.Label[Any]]:
+        """The keys as columns k0, k1, ... of a page's rows, which cursors are made of."""
+        return [key.label(f"k{n}") for n, key in enumerate(self.keys)]
+
+
+NO_YEAR = 10_000  # sorts undated organizations after every real year, either way round
+
+
+def organization_ordering(field: str, direction: str) -> Ordering:
+    """By NAME or FOUNDED_YEAR (undated last), ASC or DESC; ties by name, then slug."""
+    descending = direction == "DESC"
+    if field == "NAME":
+        name = f"organizations:name:{direction}"
+        return Ordering(name, (ORG.c.name, ORG.c.slug), (str, str), descending)
+    no_year = -NO_YEAR if descending else NO_YEAR
+    year = sa.func.coalesce(ORG.c.founded_year, constant(no_year))
+    name = f"organizations:founded_year:{direction}"
+    return Ordering(name, (year, ORG.c.name, ORG.c.slug), (int, str, str), descending)
+
+
+PEOPLE_BY_NAME = Ordering("people:name", (PERSON.c.name, PERSON.c.slug), (str, str))
+AGREEMENTS_BY_TITLE = Ordering(
+    "agreements:title", (AGREEMENT.c.title, AGREEMENT.c.slug), (str, str)
+)
 
 
 @dataclass(frozen=True)
@@ -309,37 +257,51 @@ class Page:
     has_previous: bool
 
 
+def count_query(query: sa.Select[Any]) -> sa.Select[Any]:
+    return sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
+
+
 async def count(conn: AsyncConnection, query: sa.Select[Any]) -> int:
-    counted = sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
-    return int((await conn.execute(counted)).scalar_one())
+    return int((await conn.execute(count_query(query))).scalar_one())
 
 
-async def keyset_page(
-    conn: AsyncConnection,
+def keyset_query(
     query: sa.Select[Any],
-    keys: Sequence[sa.ColumnElement[Any]],
+    ordering: Ordering,
     *,
-    descending: bool,
     limit: int,
     after: Sequence[Any] | None,
     before: Sequence[Any] | None,
     backward: bool,
-) -> Page:
-    """One page of a filtered query under a total order on `keys` (the last key unique).
-
-    Forward pages read LIMIT n+1 rows past `after`; backward pages read the order reversed
-    before `before` and flip the rows back, so both directions cost one indexed query.
-    """
-    key_tuple = sa.tuple_(*keys)
-    reverse = descending != backward
+) -> sa.Select[Any]:
+    """One page of a filtered query under `ordering`, read LIMIT n+1 rows (the extra row says
+    whether there is more) with its keys as k0, k1, ...: forward pages past `after`,
+    backward pages in reverse before `before`, so both directions cost one indexed read."""
+    key_tuple = sa.tuple_(*ordering.keys)
+    descending = ordering.descending
     if after is not None:
         bound = sa.tuple_(*(sa.literal(v) for v in after))
         query = query.where(key_tuple < bound if descending else key_tuple > bound)
     if before is not None:
         bound = sa.tuple_(*(sa.literal(v) for v in before))
         query = query.where(key_tuple > bound if descending else key_tuple < bound)
-    ordering = [key.desc() if reverse else key.asc() for key in keys]
-    rows = await _all(conn, query.order_by(*ordering).limit(limit + 1))
+    reverse = descending != backward
+    reading = [key.desc() if reverse else key.asc() for key in ordering.keys]
+    return query.add_columns(*ordering.key_columns()).order_by(*reading).limit(limit + 1)
+
+
+async def keyset_page(
+    conn: AsyncConnection,
+    query: sa.Select[Any],
+    ordering: Ordering,
+    *,
+    limit: int,
+    after: Sequence[Any] | None,
+    before: Sequence[Any] | None,
+    backward: bool,
+) -> Page:
+    page = keyset_query(query, ordering, limit=limit, after=after, before=before, backward=backward)
+    rows = await _all(conn, page)
     more = len(rows) > limit
     rows = rows[:limit]
     if backward:
@@ -355,24 +317,27 @@ def organizations_query(
     agreement_kind: str | None,
     terms: list[str] | None,
 ) -> sa.Select[Any]:
-    query = sa.select(*ORG_COLUMNS)
+    """Organizations under the root connection's filter; an empty region is no condition."""
+    query = sa.select(*columns("Organization"))
     if category:
         query = query.where(ORG.c.category == category)
     if region:
         query = query.where(
             sa.exists().where(
                 REGION.c.organization_id == ORG.c.id,
-                sa.func.lower(REGION.c.region) == region.lower(),
+                REGION.c.region_key == fold(region),
             )
         )
     if agreement_kind:
-        # As Organization.agreements: the body's own agreements and its units'.
-        member = ORG.alias("member")
+        # As Organization.agreements counts them: the body's own agreements and its units'.
+        link = RELATIONS[("Organization", "agreements")]
+        assert isinstance(link, Linked)
+        party = link.link(anonymous)
+        of_kind = sa.select(AGREEMENT.c.id).where(AGREEMENT.c.kind == agreement_kind)
         query = query.where(
-            sa.exists()
-            .where(member.c.id == PARTY.c.organization_id)
-            .where(sa.or_(member.c.id == ORG.c.id, member.c.parent_id == ORG.c.id))
-            .where(AGREEMENT.c.id == PARTY.c.agreement_id, AGREEMENT.c.kind == agreement_kind)
+            sa.exists(
+                party.members(party.owner.in_(scope(ORG.c.id))).where(party.member.in_(of_kind))
+            )
         )
     if terms is not None:
         hits = matching(dialect, terms, "Organization").subquery()
@@ -383,18 +348,15 @@ def organizations_query(
 def people_query(
     dialect: str, *, organization: str | None, terms: list[str] | None
 ) -> sa.Select[Any]:
-    query = sa.select(*PERSON_COLUMNS)
+    """People under the root connection's filter: `organization` as its `representatives`
+    counts seats (at the body or one of its units)."""
+    query = sa.select(*columns("Person"))
     if organization is not None:
-        seat_org = ORG.alias("seat_org")
+        seat = REPRESENTATION.alias("seat")
+        body = sa.select(ORG.c.id).where(ORG.c.slug == organization).scalar_subquery()
         query = query.where(
-            sa.exists()
-            .where(REPRESENTATION.c.person_id == PERSON.c.id)
-            .where(seat_org.c.id == REPRESENTATION.c.organization_id)
-            .where(
-                sa.or_(
-                    seat_org.c.slug == organization,
-                    seat_org.c.parent_id.in_(sa.select(ORG.c.id).where(ORG.c.slug == organization)),
-                )
+            sa.exists().where(
+                seat.c.person_id == PERSON.c.id, seat.c.organization_id.in_(scope(body))
             )
         )
     if terms is not None:
@@ -406,7 +368,7 @@ def people_query(
 def agreements_query(
     *, kind: str | None, year_from: int | None, year_to: int | None, party: str | None
 ) -> sa.Select[Any]:
-    query = sa.select(*AGREEMENT_COLUMNS)
+    query = sa.select(*columns("Agreement"))
     if kind:
         query = query.where(AGREEMENT.c.kind == kind)
     if year_from is not None:

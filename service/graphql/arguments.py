@@ -5,6 +5,7 @@ from service.data.search_index import search_terms
 from service.graphql.errors import BadUserInput
 
 MAX_SEARCH_WORDS = 16  # every word must match: more words never find more
+SEARCH_RESULTS = 20  # `search` answers this many hits when `first` is not given
 
 
 def search_words(text: str | None, argument: str) -> list[str] | None:

@@ -2,7 +2,8 @@
 
 Each batch runs in its own task, so each opens its own short connection: no connection or
 session is ever shared between tasks running at the same time. Loaders return Core rows;
-the GraphQL types are built from them.
+the GraphQL types are built from them. There is one loader per relation that
+`service/data/relations.py` defines, and one per type for lookups by id and by slug.
 """
 
 from collections.abc import Awaitable, Callable, Sequence
@@ -14,6 +15,7 @@ from strawberry.dataloader import DataLoader
 
 from service.data import queries
 from service.data.queries import Rows
+from service.data.relations import RELATIONS, TABLES, Linked, Reference
 
 Row = Any
 # Keys per statement: below SQLite's and asyncpg's 32,767 bound parameters, and above what
@@ -57,40 +59,47 @@ def _by(type_name: str, key: str) -> Fetch:
     return fetch
 
 
+def _related(relation_key: tuple[str, str]) -> Fetch:
+    relation = RELATIONS[relation_key]
+    assert not isinstance(relation, Reference)
+
+    async def fetch(conn: AsyncConnection, owners: Sequence[Any]) -> Rows:
+        return await queries.related(conn, relation, owners)
+
+    return fetch
+
+
 @dataclass(frozen=True)
 class Loaders:
-    organization: DataLoader[int, Row | None]
-    person: DataLoader[int, Row | None]
+    by_id: dict[str, DataLoader[int, Row | None]]
     by_slug: dict[str, DataLoader[str, Row | None]]
-    units: DataLoader[int, list[Row]]
-    regions: DataLoader[int, list[Row]]
-    sources: DataLoader[int, list[Row]]
-    agreements: DataLoader[int, list[Row]]
-    parties: DataLoader[int, list[Row]]
-    cofounders: DataLoader[int, list[Row]]
-    cofounded: DataLoader[int, list[Row]]
-    representatives: DataLoader[int, list[Row]]
-    delegates: DataLoader[int, list[Row]]
-    initiatives: DataLoader[int, list[Row]]
-    initiative_organizations: DataLoader[int, list[Row]]
-    representations: DataLoader[int, list[Row]]
+    related: dict[tuple[str, str], DataLoader[int, list[Row]]]
+
+    async def of(self, type_name: str, field: str, owner: int, **arguments: Any) -> list[Row]:
+        """The rows of a relation of one owner, narrowed by the arguments it takes."""
+        rows = await self.related[(type_name, field)].load(owner)
+        relation = RELATIONS[(type_name, field)]
+        if isinstance(relation, Linked):
+            for argument, value in arguments.items():
+                if value is not None:
+                    column = relation.filters[argument]
+                    rows = [row for row in rows if getattr(row, column) == value]
+        return rows
+
+    async def reference(self, type_name: str, field: str, key: int | None) -> Row | None:
+        """The row a to-one relation names (None for a null key)."""
+        relation = RELATIONS[(type_name, field)]
+        assert isinstance(relation, Reference)
+        return None if key is None else await self.by_id[relation.target].load(key)
 
     @classmethod
     def create(cls, engine: AsyncEngine) -> "Loaders":
         return cls(
-            organization=_single(engine, _by("Organization", "id"), "id"),
-            person=_single(engine, _by("Person", "id"), "id"),
-            by_slug={name: _single(engine, _by(name, "slug"), "slug") for name in queries.TABLES},
-            units=_grouped(engine, queries.units),
-            regions=_grouped(engine, queries.regions),
-            sources=_grouped(engine, queries.sources),
-            agreements=_grouped(engine, queries.agreements_of),
-            parties=_grouped(engine, queries.parties),
-            cofounders=_grouped(engine, queries.cofounders),
-            cofounded=_grouped(engine, queries.cofounded),
-            representatives=_grouped(engine, queries.representatives),
-            delegates=_grouped(engine, queries.delegates),
-            initiatives=_grouped(engine, queries.initiatives_of),
-            initiative_organizations=_grouped(engine, queries.initiative_organizations),
-            representations=_grouped(engine, queries.representations_of),
+            by_id={name: _single(engine, _by(name, "id"), "id") for name in TABLES},
+            by_slug={name: _single(engine, _by(name, "slug"), "slug") for name in TABLES},
+            related={
+                key: _grouped(engine, _related(key))
+                for key, relation in RELATIONS.items()
+                if not isinstance(relation, Reference)
+            },
         )

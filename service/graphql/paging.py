@@ -1,28 +1,21 @@
 """Cursor paging over SQL: argument validation, keyset pages, and connection assembly."""
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
 
 from service.data import queries
+from service.data.queries import Ordering
 from service.graphql.context import Info
 from service.graphql.errors import BadUserInput
 from service.graphql.ids import decode_cursor, encode_cursor
 from service.graphql.types.connection import Connection, Edge, PageInfo
 
 
-@dataclass(frozen=True)
-class Ordering:
-    """A total order: `keys` end in a unique column; `values` reads them back from a row,
-    and `types` are their Python types (a cursor's values are checked against them)."""
-
-    name: str
-    keys: Sequence[sa.ColumnElement[Any]]
-    values: Callable[[Any], tuple[Any, ...]]
-    types: tuple[type, ...]
-    descending: bool = False
+def _key_values(row: Any, ordering: Ordering) -> tuple[Any, ...]:
+    """A row's sort keys, as the page read them (k0, k1, ...)."""
+    return tuple(getattr(row, f"k{n}") for n in range(len(ordering.keys)))
 
 
 def _check_size(name: str, value: int | None, maximum: int) -> None:
@@ -62,15 +55,14 @@ async def paginate[T](
         page = await queries.keyset_page(
             conn,
             query,
-            ordering.keys,
-            descending=ordering.descending,
+            ordering,
             limit=maximum if size is None else size,
             after=after_key,
             before=before_key,
             backward=backward,
         )
     edges = [
-        Edge(cursor=encode_cursor(ordering.name, ordering.values(row)), node=build(row))
+        Edge(cursor=encode_cursor(ordering.name, _key_values(row, ordering)), node=build(row))
         for row in page.rows
     ]
 

@@ -3,11 +3,10 @@
 import asyncio
 from typing import Annotated, Any
 
-import sqlalchemy as sa
 import strawberry
 
 from service.data import queries
-from service.graphql.arguments import search_words
+from service.graphql.arguments import SEARCH_RESULTS, search_words
 from service.graphql.context import Info
 from service.graphql.errors import BadUserInput, plain
 from service.graphql.filters import (
@@ -17,10 +16,9 @@ from service.graphql.filters import (
     PersonFilter,
 )
 from service.graphql.ids import NODE_TYPES, decode_id
-from service.graphql.paging import Ordering, paginate
+from service.graphql.paging import paginate
 from service.graphql.types.agreement import Agreement
 from service.graphql.types.connection import Connection
-from service.graphql.types.enums import OrderDirection, OrganizationOrderField
 from service.graphql.types.initiative import Initiative
 from service.graphql.types.node import Node
 from service.graphql.types.organization import Organization
@@ -54,33 +52,11 @@ Last = Annotated[
 Before = Annotated[
     str | None, strawberry.argument(description="Page backward from this cursor (exclusive).")
 ]
-NO_YEAR = 10_000  # sorts undated organizations after every real year, either way round
 
 
-def _organization_ordering(order: OrganizationOrder | None) -> Ordering:
+def _organization_ordering(order: OrganizationOrder | None) -> queries.Ordering:
     order = order or OrganizationOrder()
-    descending = order.direction is OrderDirection.DESC
-    org = queries.ORG.c
-    if order.field is OrganizationOrderField.NAME:
-        return Ordering(
-            name=f"organizations:name:{order.direction.name}",
-            keys=(org.name, org.slug),
-            values=lambda row: (row.name, row.slug),
-            types=(str, str),
-            descending=descending,
-        )
-    no_year = -NO_YEAR if descending else NO_YEAR
-    return Ordering(
-        name=f"organizations:founded_year:{order.direction.name}",
-        keys=(sa.func.coalesce(org.founded_year, no_year), org.name, org.slug),
-        values=lambda row: (
-            no_year if row.founded_year is None else row.founded_year,
-            row.name,
-            row.slug,
-        ),
-        types=(int, str, str),
-        descending=descending,
-    )
+    return queries.organization_ordering(order.field.name, order.direction.name)
 
 
 async def _load_nodes(info: Info, keys: list[tuple[str, str]]) -> list[Any | None]:
@@ -175,14 +151,10 @@ class Query:
             organization=plain(f.organization, "filter.organization"),
             terms=search_words(f.search, "filter.search"),
         )
-        person = queries.PERSON.c
-        ordering = Ordering(
-            name="people:name", keys=(person.name, person.slug),
-            values=lambda row: (row.name, row.slug), types=(str, str),
-        )  # fmt: skip
         return await paginate(
-            info, query, ordering, Person.from_row, first=first, after=after, last=None, before=None
-        )
+            info, query, queries.PEOPLE_BY_NAME, Person.from_row,
+            first=first, after=after, last=None, before=None,
+        )  # fmt: skip
 
     @strawberry.field(description="Agreements, sorted by title.")
     async def agreements(
@@ -203,14 +175,9 @@ class Query:
             year_to=f.year_to,
             party=plain(f.party, "filter.party"),
         )
-        agreement = queries.AGREEMENT.c
-        ordering = Ordering(
-            name="agreements:title", keys=(agreement.title, agreement.slug),
-            values=lambda row: (row.title, row.slug), types=(str, str),
-        )  # fmt: skip
         return await paginate(
-            info, query, ordering, Agreement.from_row, first=first, after=after, last=None,
-            before=None,
+            info, query, queries.AGREEMENTS_BY_TITLE, Agreement.from_row,
+            first=first, after=after, last=None, before=None,
         )  # fmt: skip
 
     @strawberry.field(
@@ -223,10 +190,10 @@ class Query:
         query: Annotated[str, strawberry.argument(description="Words to look for.")],
         first: Annotated[
             int | None, strawberry.argument(description="At most this many results (0..100).")
-        ] = 20,
+        ] = SEARCH_RESULTS,
     ) -> list[SearchResult]:
         maximum = info.context.settings.max_page_size
-        limit = 20 if first is None else first
+        limit = SEARCH_RESULTS if first is None else first
         if not 0 <= limit <= maximum:
             raise BadUserInput(f"first must be between 0 and {maximum}, got {limit}")
         terms = search_words(query, "query")

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from service.graphql.compiler.sql import Cte, Sql, integer, join, key, sql, word
 from service.graphql.ids import encode_cursor, encode_id
 
 
@@ -29,9 +30,11 @@ def register_sqlite(dbapi_connection: Any) -> None:
     dbapi_connection.create_function("gql_cursor", -1, _sqlite_cursor, deterministic=True)
 
 
-def _pg_base64url(text: str) -> str:
+def _pg_base64url(text: Sql) -> Sql:
     """base64url without padding; PostgreSQL's base64 also breaks lines every 76 chars."""
-    return f"rtrim(translate(encode(convert_to({text}, 'UTF8'), 'base64'), E'+/\\n', '-_'), '=')"
+    return sql(
+        "rtrim(translate(encode(convert_to({}, 'UTF8'), 'base64'), E'+/\\n', '-_'), '=')", text
+    )
 
 
 @dataclass(frozen=True)
@@ -42,108 +45,113 @@ class Dialect:
     def sqlite(self) -> bool:
         return self.name == "sqlite"
 
-    def obj(self, pairs: Sequence[tuple[str, str]]) -> str:
-        """A JSON object of (key, SQL value) pairs; keys are GraphQL names, safe to quote."""
-        function = "json_object" if self.sqlite else "json_build_object"
-        return f"{function}({', '.join(f"'{key}', {value}" for key, value in pairs)})"
+    def obj(self, pairs: Sequence[tuple[str, Sql]]) -> Sql:
+        """A JSON object of (key, SQL value) pairs; keys are GraphQL names (checked)."""
+        fields = join(", ", (sql("{}, {}", key(name), value) for name, value in pairs))
+        if self.sqlite:
+            return sql("json_object({})", fields)
+        return sql("json_build_object({})", fields)
 
-    def opening(self, key: str) -> str:
-        """How an object whose first key is `key` begins in this database's JSON text
+    def opening(self, name: str) -> str:
+        """How an object whose first key is `name` begins in this database's JSON text
         (PostgreSQL's json_build_object writes `"key" : value`)."""
-        return f'{{"{key}":' if self.sqlite else f'{{"{key}" :'
+        return f'{{"{name}":' if self.sqlite else f'{{"{name}" :'
 
-    def array(self, item: str, source: str, order: str, *, json_items: bool = True) -> str:
+    def array(self, item: Sql, source: Sql, order: Sql, *, json_items: bool = True) -> Sql:
         """A JSON array of `item` for each row of `source` (FROM ... [WHERE ...]), in `order`.
 
         SQLite 3.40 has no ORDER BY inside aggregates: the rows are ordered in a subquery
         (an aggregate over it keeps that order), and values lose their JSON subtype on the
         way out of a subquery, hence json() around them."""
         if self.sqlite:
-            element = "json(e)" if json_items else "e"
-            return (
-                f"json((SELECT json_group_array({element}) FROM "
-                f"(SELECT {item} AS e FROM {source} ORDER BY {order})))"
-            )
-        return f"coalesce((SELECT json_agg({item} ORDER BY {order}) FROM {source}), '[]'::json)"
+            element = sql("json(e)") if json_items else sql("e")
+            return sql(
+                "json((SELECT json_group_array({}) FROM (SELECT {} AS e FROM {} ORDER BY {})))",
+                element, item, source, order,
+            )  # fmt: skip
+        return sql(
+            "coalesce((SELECT json_agg({} ORDER BY {}) FROM {}), '[]'::json)", item, order, source
+        )
 
-    def list_of(self, items: Sequence[str]) -> str:
+    def list_of(self, items: Sequence[Sql]) -> Sql:
         """A JSON array of the given JSON values, in order (nulls stay null)."""
         if self.sqlite:
-            return f"json_array({', '.join(f'json({item})' for item in items)})"
-        return f"json_build_array({', '.join(items)})" if items else "'[]'::json"
+            return sql("json_array({})", join(", ", (sql("json({})", item) for item in items)))
+        return sql("json_build_array({})", join(", ", items)) if items else sql("'[]'::json")
 
-    def embed(self, scalar_subquery: str) -> str:
+    def embed(self, scalar_subquery: Sql) -> Sql:
         """The JSON a scalar subquery returns, as a JSON value (null when there is no row)."""
-        return f"json({scalar_subquery})" if self.sqlite else scalar_subquery
+        return sql("json({})", scalar_subquery) if self.sqlite else scalar_subquery
 
-    def or_null(self, condition: str, value: str) -> str:
+    def or_null(self, condition: Sql, value: Sql) -> Sql:
         """Null where `condition` holds, else the JSON `value` (SQLite: json() keeps it JSON
         on its way out of the CASE)."""
-        chosen = f"CASE WHEN {condition} THEN NULL ELSE {value} END"
-        return f"json({chosen})" if self.sqlite else chosen
+        chosen = sql("CASE WHEN {} THEN NULL ELSE {} END", condition, value)
+        return sql("json({})", chosen) if self.sqlite else chosen
 
-    def enum(self, column: str, names: Sequence[str]) -> str:
+    def enum(self, column: Sql, names: Sequence[str]) -> Sql:
         """An enum column, checked: a value the schema does not know fails the statement (as
         it fails the resolver, which then reports it), never reaching the client."""
-        assert all(name.isidentifier() for name in names)
-        allowed = ", ".join(f"'{name}'" for name in names)
+        allowed = join(", ", (word(name) for name in names))
         invalid = (
-            f"gql_invalid({column})"
+            sql("gql_invalid({})", column)
             if self.sqlite
-            else f"CAST('not an enum value: ' || {column} AS INTEGER)::text"
+            else sql("CAST('not an enum value: ' || {} AS INTEGER)::text", column)
         )
-        return (
-            f"CASE WHEN {column} IS NULL OR {column} IN ({allowed}) THEN {column} "
-            f"ELSE {invalid} END"
-        )
+        return sql(
+            "CASE WHEN {} IS NULL OR {} IN ({}) THEN {} ELSE {} END",
+            column, column, allowed, column, invalid,
+        )  # fmt: skip
 
-    def json_column(self, column: str) -> str:
-        return f"json({column})" if self.sqlite else column
+    def json_column(self, column: Sql) -> Sql:
+        return sql("json({})", column) if self.sqlite else column
 
-    def boolean(self, condition: str) -> str:
+    def boolean(self, condition: Sql) -> Sql:
         if self.sqlite:
-            return f"json(CASE WHEN {condition} THEN 'true' ELSE 'false' END)"
-        return f"({condition})"
+            return sql("json(CASE WHEN {} THEN 'true' ELSE 'false' END)", condition)
+        return sql("({})", condition)
 
-    def constant_bool(self, value: bool) -> str:
+    def constant_bool(self, value: bool) -> Sql:
         if self.sqlite:
-            return "json('true')" if value else "json('false')"
-        return "true" if value else "false"
+            return sql("json('true')") if value else sql("json('false')")
+        return sql("true") if value else sql("false")
 
-    def text(self, literal: str) -> str:
+    def text(self, name: str) -> Sql:
         """A constant string: only our own names (type names), never client text."""
-        assert "'" not in literal
-        return f"'{literal}'" if self.sqlite else f"'{literal}'::text"
+        return word(name) if self.sqlite else sql("{}::text", word(name))
 
-    def global_id(self, type_name: str, slug: str) -> str:
+    def global_id(self, type_name: str, slug: Sql) -> Sql:
         if self.sqlite:
-            return f"gql_id('{type_name}', {slug})"
-        return _pg_base64url(f"'{type_name}:' || {slug}")
+            return sql("gql_id({}, {})", word(type_name), slug)
+        return _pg_base64url(sql("{} || {}", word(f"{type_name}:"), slug))
 
-    def cursor(self, order: str, values: Sequence[tuple[str, type]]) -> str:
+    def cursor(self, order: str, values: Sequence[tuple[Sql, type]]) -> Sql:
         """The cursor of a row: base64url of `[order, *values]` as compact JSON (see
         service/graphql/ids.py: non-ASCII stays as is, which PostgreSQL's JSON agrees on)."""
         if self.sqlite:
-            return f"gql_cursor('{order}', {', '.join(value for value, _type in values)})"
-        parts = [f"to_json('{order}'::text)::text"]
+            listed = join(", ", (value for value, _type in values))
+            return sql("gql_cursor({}, {})", word(order), listed)
+        parts = [sql("to_json({}::text)::text", word(order))]
         for value, type_ in values:
-            parts.append(f"({value})::text" if type_ is int else f"to_json(({value})::text)::text")
-        joined = " || ',' || ".join(parts)
-        return _pg_base64url(f"'[' || {joined} || ']'")
+            spelled = "({})::text" if type_ is int else "to_json(({})::text)::text"
+            parts.append(sql(spelled, value))
+        return _pg_base64url(sql("'[' || {} || ']'", join(" || ',' || ", parts)))
 
-    def cast(self, placeholder: str, value: Any) -> str:
-        """A bound parameter with its type spelled out (asyncpg infers types from context,
-        and `'[' || $1` gives it none)."""
-        sql_type = "BIGINT" if isinstance(value, int) else "TEXT"
-        return f"CAST({placeholder} AS {sql_type})"
+    def limit(self, rows: int) -> Sql:
+        return integer(rows)
 
-    def statement(self, levels: dict[str, tuple[str, bool]], answer: str) -> str:
-        """WITH the levels (name -> (select, materialized)), SELECT the answer as text."""
-        result = answer if self.sqlite else f"({answer})::text"
-        if not levels:
-            return f"SELECT {result}"
-        ctes = ",\n".join(
-            f"{name} AS {'MATERIALIZED' if materialized else 'NOT MATERIALIZED'} ({select})"
-            for name, (select, materialized) in levels.items()
+    def statement(self, ctes: Sequence[Cte], answer: Sql) -> Sql:
+        """WITH the CTEs, SELECT the answer as text."""
+        result = answer if self.sqlite else sql("({})::text", answer)
+        if not ctes:
+            return sql("SELECT {}", result)
+        listed = join(
+            ",\n",
+            (
+                sql("{} AS MATERIALIZED ({})", cte.name, cte.select)
+                if cte.materialized
+                else sql("{} AS NOT MATERIALIZED ({})", cte.name, cte.select)
+                for cte in ctes
+            ),
         )
-        return f"WITH {ctes}\nSELECT {result}"
+        return sql("WITH {}\nSELECT {}", listed, result)

@@ -38,11 +38,11 @@ class Agreement(Node):
 
     @strawberry.field(description="The organizations party to the agreement, ISCT first.")
     async def parties(self, info: Info) -> list[Organization]:
-        return Organization.from_rows(await info.context.loaders.parties.load(self.db_id))
+        return Organization.from_rows(
+            await info.context.loaders.of("Agreement", "parties", self.db_id)
+        )
 
     @strawberry.field(description="For a CO_FOUNDING: the body it created. Otherwise null.")
     async def establishes(self, info: Info) -> Organization | None:
-        if self.establishes_id is None:
-            return None
-        row = await info.context.loaders.organization.load(self.establishes_id)
+        row = await info.context.loaders.reference("Agreement", "establishes", self.establishes_id)
         return Organization.from_row(row) if row else None

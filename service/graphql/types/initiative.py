@@ -39,5 +39,5 @@ class Initiative(Node):
 
     @strawberry.field(description="The organizations behind it, ISCT first.")
     async def organizations(self, info: Info) -> list[Organization]:
-        rows = await info.context.loaders.initiative_organizations.load(self.db_id)
+        rows = await info.context.loaders.of("Initiative", "organizations", self.db_id)
         return Organization.from_rows(rows)

@@ -58,26 +58,33 @@ class Organization(Node):
 
     @strawberry.field(description="Regions the source names for this body, in its order.")
     async def regions(self, info: Info) -> list[str]:
-        return [row.region for row in await info.context.loaders.regions.load(self.db_id)]
+        return [
+            row.region
+            for row in await info.context.loaders.of("Organization", "regions", self.db_id)
+        ]
 
     @strawberry.field(description="The larger body this one sits inside, if any.")
     async def parent(self, info: Info) -> "Organization | None":
-        if self.parent_id is None:
-            return None
-        row = await info.context.loaders.organization.load(self.parent_id)
+        row = await info.context.loaders.reference("Organization", "parent", self.parent_id)
         return Organization.from_row(row) if row else None
 
     @strawberry.field(description="Bodies that sit inside this one (committees, forums...).")
     async def units(self, info: Info) -> list["Organization"]:
-        return Organization.from_rows(await info.context.loaders.units.load(self.db_id))
+        return Organization.from_rows(
+            await info.context.loaders.of("Organization", "units", self.db_id)
+        )
 
     @strawberry.field(description="The organizations that co-founded this one.")
     async def cofounders(self, info: Info) -> list["Organization"]:
-        return Organization.from_rows(await info.context.loaders.cofounders.load(self.db_id))
+        return Organization.from_rows(
+            await info.context.loaders.of("Organization", "cofounders", self.db_id)
+        )
 
     @strawberry.field(description="The organizations this one co-founded.")
     async def cofounded(self, info: Info) -> list["Organization"]:
-        return Organization.from_rows(await info.context.loaders.cofounded.load(self.db_id))
+        return Organization.from_rows(
+            await info.context.loaders.of("Organization", "cofounded", self.db_id)
+        )
 
     @strawberry.field(
         description="Agreements this body, or one of its units, is a party to; oldest first, "
@@ -92,16 +99,17 @@ class Organization(Node):
     ) -> list[AgreementType]:
         from service.graphql.types.agreement import Agreement
 
-        rows = await info.context.loaders.agreements.load(self.db_id)
-        if kind is not None:
-            rows = [row for row in rows if row.kind == kind.name]
+        loaders = info.context.loaders
+        rows = await loaders.of("Organization", "agreements", self.db_id, kind=kind and kind.name)
         return Agreement.from_rows(rows)
 
     @strawberry.field(description="People seated at this body or at one of its units.")
     async def representatives(self, info: Info) -> list[RepresentationType]:
         from service.graphql.types.representation import Representation
 
-        return Representation.from_rows(await info.context.loaders.representatives.load(self.db_id))
+        return Representation.from_rows(
+            await info.context.loaders.of("Organization", "representatives", self.db_id)
+        )
 
     @strawberry.field(
         description="Seats held on behalf of this body, wherever they are (e.g. CARM's "
@@ -110,15 +118,19 @@ class Organization(Node):
     async def delegates(self, info: Info) -> list[RepresentationType]:
         from service.graphql.types.representation import Representation
 
-        return Representation.from_rows(await info.context.loaders.delegates.load(self.db_id))
+        return Representation.from_rows(
+            await info.context.loaders.of("Organization", "delegates", self.db_id)
+        )
 
     @strawberry.field(description="Joint initiatives of this body or of one of its units.")
     async def initiatives(self, info: Info) -> list[InitiativeType]:
         from service.graphql.types.initiative import Initiative
 
-        return Initiative.from_rows(await info.context.loaders.initiatives.load(self.db_id))
+        return Initiative.from_rows(
+            await info.context.loaders.of("Organization", "initiatives", self.db_id)
+        )
 
     @strawberry.field(description="The source excerpts that state this body's facts.")
     async def sources(self, info: Info) -> list[SourceExcerpt]:
-        rows = await info.context.loaders.sources.load(self.db_id)
+        rows = await info.context.loaders.of("Organization", "sources", self.db_id)
         return [SourceExcerpt(document=row.document, quote=row.quote) for row in rows]

@@ -32,5 +32,5 @@ class Person(Node):
     async def representations(self, info: Info) -> list[RepresentationType]:
         from service.graphql.types.representation import Representation
 
-        rows = await info.context.loaders.representations.load(self.db_id)
+        rows = await info.context.loaders.of("Person", "representations", self.db_id)
         return Representation.from_rows(rows)

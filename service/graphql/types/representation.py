@@ -40,16 +40,24 @@ class Representation(Node):
 
     @strawberry.field(description="The person holding the seat.")
     async def person(self, info: Info) -> Person:
-        return Person.from_row(_present(await info.context.loaders.person.load(self.person_id)))
+        return Person.from_row(
+            _present(
+                await info.context.loaders.reference("Representation", "person", self.person_id)
+            )
+        )
 
     @strawberry.field(description="Where the person sits.")
     async def organization(self, info: Info) -> Organization:
-        row = await info.context.loaders.organization.load(self.organization_id)
+        row = await info.context.loaders.reference(
+            "Representation", "organization", self.organization_id
+        )
         return Organization.from_row(_present(row))
 
     @strawberry.field(description="Whom the person represents (usually ISCT; not always).")
     async def on_behalf_of(self, info: Info) -> Organization:
-        row = await info.context.loaders.organization.load(self.on_behalf_of_id)
+        row = await info.context.loaders.reference(
+            "Representation", "on_behalf_of", self.on_behalf_of_id
+        )
         return Organization.from_row(_present(row))
 
 
