@@ -1,0 +1,8 @@
+WITH level3 AS NOT MATERIALIZED (SELECT t2.id AS id, json_build_object('slug', t2.slug) AS j FROM organization t2),
+level12 AS NOT MATERIALIZED (SELECT t1.id AS id, json_build_object('id', rtrim(translate(encode(convert_to('Organization:' || t1.slug, 'UTF8'), 'base64'), E'+/\n', '-_'), '='), 'name', t1.name, 'parent', (SELECT j FROM level3 WHERE id = t1.parent_id), 'units', coalesce((SELECT json_agg(json_build_object('slug', t4.slug) ORDER BY t4.name, t4.slug) FROM organization t4 WHERE t4.parent_id = t1.id), '[]'::json), 'cofounders', coalesce((SELECT json_agg(json_build_object('slug', t5.slug) ORDER BY t5.name, t5.slug) FROM organization t5 WHERE t5.id IN (SELECT l7.organization_id 
+FROM agreement_party AS l7, agreement AS l6 
+WHERE l7.agreement_id = l6.id AND l6.kind = 'CO_FOUNDING' AND l7.organization_id != l6.establishes_id AND l6.establishes_id = t1.id)), '[]'::json), 'cofounded', coalesce((SELECT json_agg(json_build_object('slug', t8.slug) ORDER BY t8.name, t8.slug) FROM organization t8 WHERE t8.id IN (SELECT l9.establishes_id 
+FROM agreement AS l9, agreement_party AS l10 
+WHERE l10.agreement_id = l9.id AND l9.kind = 'CO_FOUNDING' AND l10.organization_id != l9.establishes_id AND l10.organization_id = t1.id)), '[]'::json), 'sources', coalesce((SELECT json_agg(CASE WHEN v11.quote IS NULL THEN NULL ELSE json_build_object('document', coalesce(v11.document, ''), 'quote', v11.quote) END ORDER BY v11.position) FROM organization_source v11 WHERE v11.organization_id = t1.id), '[]'::json)) AS j FROM organization t1)
+SELECT (json_build_object('organization', (SELECT j FROM level12 WHERE id = (SELECT id FROM organization WHERE slug = CAST(:p0 AS TEXT)))))::text
+-- :p0 = 'nasem'

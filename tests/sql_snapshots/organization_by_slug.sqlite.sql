@@ -1,0 +1,8 @@
+WITH level3 AS NOT MATERIALIZED (SELECT t2.id AS id, json_object('slug', t2.slug) AS j FROM organization t2),
+level12 AS NOT MATERIALIZED (SELECT t1.id AS id, json_object('id', gql_id('Organization', t1.slug), 'name', t1.name, 'parent', json((SELECT j FROM level3 WHERE id = t1.parent_id)), 'units', json((SELECT json_group_array(json(e)) FROM (SELECT json_object('slug', t4.slug) AS e FROM organization t4 WHERE t4.parent_id = t1.id ORDER BY t4.name, t4.slug))), 'cofounders', json((SELECT json_group_array(json(e)) FROM (SELECT json_object('slug', t5.slug) AS e FROM organization t5 WHERE t5.id IN (SELECT l7.organization_id 
+FROM agreement_party AS l7, agreement AS l6 
+WHERE l7.agreement_id = l6.id AND l6.kind = 'CO_FOUNDING' AND l7.organization_id != l6.establishes_id AND l6.establishes_id = t1.id) ORDER BY t5.name, t5.slug))), 'cofounded', json((SELECT json_group_array(json(e)) FROM (SELECT json_object('slug', t8.slug) AS e FROM organization t8 WHERE t8.id IN (SELECT l9.establishes_id 
+FROM agreement AS l9, agreement_party AS l10 
+WHERE l10.agreement_id = l9.id AND l9.kind = 'CO_FOUNDING' AND l10.organization_id != l9.establishes_id AND l10.organization_id = t1.id) ORDER BY t8.name, t8.slug))), 'sources', json((SELECT json_group_array(json(e)) FROM (SELECT json(CASE WHEN v11.quote IS NULL THEN NULL ELSE json_object('document', coalesce(v11.document, ''), 'quote', v11.quote) END) AS e FROM organization_source v11 WHERE v11.organization_id = t1.id ORDER BY v11.position)))) AS j FROM organization t1)
+SELECT json_object('organization', json((SELECT j FROM level12 WHERE id = (SELECT id FROM organization WHERE slug = CAST(:p0 AS TEXT)))))
+-- :p0 = 'nasem'
