@@ -45,6 +45,7 @@ from service.config import Settings
 from service.data import queries
 from service.data.engine import create_engine
 from service.data.models import AgreementKind, PartnerCategory
+from service.data.text import fold
 from service.graphql.ids import encode_cursor, encode_id
 from service.graphql.schema import schema_sdl
 from tests.conftest import (
@@ -307,7 +308,7 @@ async def with_odd_text(url: str) -> None:
                 )  # fmt: skip
                 await conn.execute(
                     sa.update(queries.REGION).where(queries.REGION.c.organization_id == row)
-                    .values(region=text)
+                    .values(region=text, region_key=fold(text))
                 )  # fmt: skip
             for row, text in zip(await ids(queries.PERSON), ODD_TEXTS, strict=False):
                 await conn.execute(

@@ -28,6 +28,7 @@ from service.data.models import (
     REVISION_TABLE,
 )
 from service.data.search_index import rebuild_search_index
+from service.data.text import fold
 
 SECTIONS = ("organizations", "people", "agreements", "representations", "initiatives")
 Values = dict[str, Any]
@@ -362,7 +363,7 @@ async def _write_organizations(conn: AsyncConnection, plan: Plan) -> dict[str, i
         "organization_id",
         touched_ids,
         [
-            {"organization_id": ids[s], "position": n, "region": region}
+            {"organization_id": ids[s], "position": n, "region": region, "region_key": fold(region)}
             for s in touched
             for n, region in enumerate(target[s]["regions"])
         ],

@@ -61,7 +61,13 @@ class Organization(SQLModel, table=True):
 
 
 class OrganizationRegion(SQLModel, table=True):
+    """A region as written, and its `fold` (service/data/text.py), which filters compare."""
+
     __tablename__ = "organization_region"
+    __table_args__ = (
+        sa.Index("ix_organization_region_region_key", "region_key", "organization_id"),
+    )
+
     organization_id: int = Field(
         sa_column=sa.Column(
             sa.Integer, sa.ForeignKey("organization.id", ondelete="CASCADE"), primary_key=True
@@ -69,6 +75,8 @@ class OrganizationRegion(SQLModel, table=True):
     )
     position: int = Field(sa_column=sa.Column(sa.Integer, primary_key=True))
     region: str = Field(sa_column=sa.Column(sa.String(200), nullable=False, index=True))
+    # Text: folding may lengthen a region ("ß" becomes "ss").
+    region_key: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
 
 
 class OrganizationSource(SQLModel, table=True):
