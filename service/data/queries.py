@@ -178,9 +178,7 @@ def matching(dialect: str, terms: list[str], kind: str | None = None) -> sa.Sele
     """(kind, slug, rank) of the indexed nodes that match every term; lower rank is better."""
     rank: sa.ColumnElement[Any]
     condition: sa.ColumnElement[bool] | sa.TextClause
-    exact = sa.case(
-        (sa.func.lower(SEARCH_INDEX.c["keys"]) == " ".join(terms), EXACT_KEY_BONUS), else_=0.0
-    )
+    exact = sa.case((SEARCH_INDEX.c["keys"] == " ".join(terms), EXACT_KEY_BONUS), else_=0.0)
     if dialect == "sqlite":
         # bm25 weights per column (kind, slug, keys, name, body): an acronym hit counts
         # most, then a name, then a description.
@@ -265,48 +263,43 @@ async def count(conn: AsyncConnection, query: sa.Select[Any]) -> int:
     return int((await conn.execute(count_query(query))).scalar_one())
 
 
-def keyset_query(
-    query: sa.Select[Any],
-    ordering: Ordering,
-    *,
-    limit: int,
-    after: Sequence[Any] | None,
-    before: Sequence[Any] | None,
-    backward: bool,
-) -> sa.Select[Any]:
+@dataclass(frozen=True)
+class Window:
+    """Which page of a connection to read: at most `limit` rows past `after`, or (when
+    `backward`) the last `limit` rows before `before`; bounds are sort-key values."""
+
+    limit: int
+    after: Sequence[Any] | None = None
+    before: Sequence[Any] | None = None
+    backward: bool = False
+
+
+def keyset_query(query: sa.Select[Any], ordering: Ordering, window: Window) -> sa.Select[Any]:
     """One page of a filtered query under `ordering`, read LIMIT n+1 rows (the extra row says
     whether there is more) with its keys as k0, k1, ...: forward pages past `after`,
     backward pages in reverse before `before`, so both directions cost one indexed read."""
     key_tuple = sa.tuple_(*ordering.keys)
     descending = ordering.descending
-    if after is not None:
-        bound = sa.tuple_(*(sa.literal(v) for v in after))
+    if window.after is not None:
+        bound = sa.tuple_(*(sa.literal(v) for v in window.after))
         query = query.where(key_tuple < bound if descending else key_tuple > bound)
-    if before is not None:
-        bound = sa.tuple_(*(sa.literal(v) for v in before))
+    if window.before is not None:
+        bound = sa.tuple_(*(sa.literal(v) for v in window.before))
         query = query.where(key_tuple > bound if descending else key_tuple < bound)
-    reverse = descending != backward
+    reverse = descending != window.backward
     reading = [key.desc() if reverse else key.asc() for key in ordering.keys]
-    return query.add_columns(*ordering.key_columns()).order_by(*reading).limit(limit + 1)
+    return query.add_columns(*ordering.key_columns()).order_by(*reading).limit(window.limit + 1)
 
 
 async def keyset_page(
-    conn: AsyncConnection,
-    query: sa.Select[Any],
-    ordering: Ordering,
-    *,
-    limit: int,
-    after: Sequence[Any] | None,
-    before: Sequence[Any] | None,
-    backward: bool,
+    conn: AsyncConnection, query: sa.Select[Any], ordering: Ordering, window: Window
 ) -> Page:
-    page = keyset_query(query, ordering, limit=limit, after=after, before=before, backward=backward)
-    rows = await _all(conn, page)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    if backward:
-        return Page(rows=rows[::-1], has_next=before is not None, has_previous=more)
-    return Page(rows=rows, has_next=more, has_previous=after is not None)
+    rows = await _all(conn, keyset_query(query, ordering, window))
+    more = len(rows) > window.limit
+    rows = rows[: window.limit]
+    if window.backward:
+        return Page(rows=rows[::-1], has_next=window.before is not None, has_previous=more)
+    return Page(rows=rows, has_next=more, has_previous=window.after is not None)
 
 
 def organizations_query(

@@ -20,11 +20,11 @@ from graphql import (
 
 from service.data import queries
 from service.data.relations import TABLES
-from service.graphql.arguments import SEARCH_RESULTS, search_words
+from service.graphql.arguments import SEARCH_RESULTS, page_window, search_words
 from service.graphql.compiler.objects import ObjectCompiler
 from service.graphql.compiler.selection import NotCompilable, enum_name, plain
 from service.graphql.compiler.sql import Sql, column, ident, integer, join, sql, word
-from service.graphql.ids import decode_cursor, decode_id
+from service.graphql.ids import decode_id
 
 MAX_LISTED_IDS = 90  # json_build_array takes at most 100 arguments
 SEARCHABLE = ("Organization", "Person", "Agreement", "Initiative")
@@ -188,36 +188,24 @@ class RootCompiler(ObjectCompiler):
         )
         return Listing("Agreement", query, queries.AGREEMENTS_BY_TITLE)
 
-    def _size(self, value: Any) -> int | None:
-        if value is not None and not 0 <= value <= self.max_page_size:
-            raise NotCompilable("page size out of range")
-        return value  # type: ignore[no-any-return]
-
-    def _cursor(self, cursor: str | None, ordering: queries.Ordering) -> list[Any] | None:
-        if cursor is None:
-            return None
-        try:
-            return decode_cursor(cursor, order=ordering.name, types=ordering.types, argument="")
-        except GraphQLError:
-            raise NotCompilable("not a cursor of this connection") from None
-
     def connection(
         self, nodes: list[FieldNode], listing: Listing, arguments: Mapping[str, Any]
     ) -> Sql:
         ordering = listing.ordering
-        first, last = self._size(arguments.get("first")), self._size(arguments.get("last"))
-        after = self._cursor(arguments.get("after"), ordering)
-        before = self._cursor(arguments.get("before"), ordering)
-        backward = last is not None or before is not None
-        if backward and (first is not None or after is not None):
-            raise NotCompilable("both directions")
-        size = last if backward else first
-        limit = self.max_page_size if size is None else size
+        try:
+            window = page_window(
+                ordering,
+                first=arguments.get("first"),
+                after=arguments.get("after"),
+                last=arguments.get("last"),
+                before=arguments.get("before"),
+                maximum=self.max_page_size,
+            )
+        except GraphQLError:
+            raise NotCompilable("paging arguments the resolvers refuse") from None
+        backward, limit = window.backward, window.limit
         table = TABLES[listing.node_type]
-        ids = listing.query.with_only_columns(table.c.id)
-        read = queries.keyset_query(
-            ids, ordering, limit=limit, after=after, before=before, backward=backward
-        )
+        read = queries.keyset_query(listing.query.with_only_columns(table.c.id), ordering, window)
         page = self.cte("page", self.params.core(read), materialized=True)
 
         k = [ident(f"k{n}") for n in range(len(ordering.keys))]
@@ -246,9 +234,13 @@ class RootCompiler(ObjectCompiler):
         )
         more = sql("(SELECT count(*) FROM {}) > {}", page, integer(limit))
         has_next = (
-            self.d.boolean(more) if not backward else self.d.constant_bool(before is not None)
+            self.d.boolean(more)
+            if not backward
+            else self.d.constant_bool(window.before is not None)
         )
-        has_previous = self.d.boolean(more) if backward else self.d.constant_bool(after is not None)
+        has_previous = (
+            self.d.boolean(more) if backward else self.d.constant_bool(window.after is not None)
+        )
 
         query_type = self.selection.schema.query_type
         assert query_type is not None
