@@ -7,12 +7,13 @@ import contextlib
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.utils.live import free_port
 
 SEARCH_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
 UNPRIVILEGED = ("postgres", "nobody")
@@ -39,13 +40,6 @@ class Server:
         return f"postgresql+asyncpg://{self.user}@{self.host}:{self.port}/{database}"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _runner() -> tuple[list[str], str]:
     """The command prefix to run as an unprivileged user, and that user's name."""
     if os.geteuid() != 0:
@@ -66,7 +60,7 @@ def running_server(binaries: Path) -> Iterator[Server]:
     if prefix:
         shutil.chown(workdir, user)
         shutil.chown(sockets, user)
-    port = _free_port()
+    port = free_port()
 
     def run(*args: str) -> None:
         subprocess.run([*prefix, *args], check=True, capture_output=True, timeout=120)

@@ -10,13 +10,9 @@ Without Chromium (or the playwright package) these tests are skipped, loudly; wi
 REQUIRE_BROWSER=1 (CI) they fail instead. Expected counts come from seed/partners.yaml.
 """
 
-import asyncio
-import contextlib
 import itertools
 import os
 import re
-import socket
-import sys
 import unicodedata
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -34,6 +30,8 @@ try:
     from playwright.async_api import async_playwright, expect
 except ImportError:  # the browser fixture reports it: a skip, or a failure under REQUIRE_BROWSER
     async_playwright = expect = None
+
+from tests.utils.live import live_server
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -69,12 +67,6 @@ def _browser_missing() -> str | None:
     return None
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def browser() -> AsyncIterator[Any]:
     missing = _browser_missing()
@@ -95,39 +87,8 @@ async def browser() -> AsyncIterator[Any]:
 async def server(browser: Any, databases: Any, tmp_path_factory: pytest.TempPathFactory):
     """The base URL of `python -m service serve` over a fresh copy of the curated dataset."""
     database_url = await databases.fresh("curated")
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("server") / "server.log"
-    with log_path.open("wb") as log:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "service", "serve", "--host", "127.0.0.1", "--port", str(port),
-            cwd=ROOT,
-            env={**os.environ, "DATABASE_URL": database_url},
-            stdout=log,
-            stderr=log,
-        )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient() as client:
-            for _ in range(300):
-                if process.returncode is not None:
-                    break
-                with contextlib.suppress(httpx.HTTPError):
-                    if (await client.get(f"{base}/readyz")).status_code == 200:
-                        break
-                await asyncio.sleep(0.1)
-            else:
-                pytest.fail(f"the server was not ready in 30 s:\n{log_path.read_text()}")
-        if process.returncode is not None:
-            pytest.fail(f"the server exited ({process.returncode}):\n{log_path.read_text()}")
-        yield base
-    finally:
-        if process.returncode is None:
-            process.terminate()
-            try:
-                await asyncio.wait_for(process.wait(), 10)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
+    async with live_server(database_url, tmp_path_factory.mktemp("server")) as served:
+        yield served.base
 
 
 @dataclass

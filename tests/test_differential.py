@@ -20,7 +20,6 @@ last). Each dataset's and each source's tally of compiled and fallen-back answer
 in the "differential testing" section of the run's summary.
 """
 
-import asyncio
 import dataclasses
 import json
 import re
@@ -59,6 +58,7 @@ from tests.conftest import (
 )
 from tests.queries import DEPTH_6_QUERY, FRONTEND_QUERY
 from tests.utils import dataset, global_id
+from tests.utils.live import OnPrivateLoop
 
 SYNTHETIC = "synthetic:300"
 ON_MODULE_LOOP = pytest.mark.asyncio(loop_scope="module")  # the app pairs live on that loop
@@ -1333,32 +1333,11 @@ def typed(document: graphql.DocumentNode) -> str:
     return graphql.print_ast(graphql.DocumentNode(definitions=tuple(definitions)))
 
 
-class LivePair:
-    """Both apps with their lifespans entered on a private event loop: hypothesis drives
-    synchronous functions (tests/test_fuzz.py's LiveApp, for two apps)."""
-
-    def __init__(self, database_url: str) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.paired = paired(database_url)
-        self.differential: Differential = self.loop.run_until_complete(self.paired.__aenter__())
-
-    def check(self, query: str) -> Outcome:
-        return self.loop.run_until_complete(self.differential.check("POST", {"query": query}))
-
-    def close(self) -> None:
-        try:
-            self.loop.run_until_complete(self.paired.__aexit__(None, None, None))
-        finally:
-            self.loop.close()
-
-
 @pytest.fixture
-def live_pair(database_url: str) -> Iterator[LivePair]:
-    live = LivePair(database_url)
-    try:
+def live_pair(database_url: str) -> Iterator[OnPrivateLoop[Differential]]:
+    """Both apps on a private event loop: hypothesis drives synchronous functions."""
+    with OnPrivateLoop(paired(database_url)) as live:
         yield live
-    finally:
-        live.close()
 
 
 @pytest.mark.read_only
@@ -1367,7 +1346,7 @@ def live_pair(database_url: str) -> Iterator[LivePair]:
     [pytest.param(REALISTIC, 150, id="dataset-values"), pytest.param(None, 60, id="any-values")],
 )
 def test_generated_queries(
-    live_pair: LivePair, values: dict[str, Any] | None, examples: int
+    live_pair: OnPrivateLoop[Differential], values: dict[str, Any] | None, examples: int
 ) -> None:
     """Valid queries over the Query type's fields, with arguments from the curated dataset
     (real slugs, IDs and cursors, page sizes in and out of range) or from anywhere. Whatever
@@ -1383,12 +1362,12 @@ def test_generated_queries(
     @given(query=strategy)
     @hypothesis_settings(GENERATED, max_examples=examples)
     def check(query: str) -> None:
-        outcome = live_pair.check(query)
+        outcome = live_pair.run(live_pair.value.check("POST", {"query": query}))
         statuses[outcome.status] += 1
         assert outcome.mismatch is None, outcome.mismatch
 
     check()
-    answered = live_pair.differential.answered
+    answered = live_pair.value.answered
     total = sum(answered.values())
     SESSION_NOTES.append(
         f"generated queries ({'dataset' if values else 'any'} values): {total} compared, "

@@ -13,17 +13,14 @@ Every subprocess has a timeout and is killed in a `finally`; every port is a fre
 """
 
 import asyncio
-import contextlib
 import os
 import resource
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,9 +38,20 @@ from tests.conftest import ENGINE, Databases, serving
 from tests.queries import DEPTH_6_QUERY
 from tests.utils import db_dump
 from tests.utils.db_dump import Dump, file_hashes, sqlite_path
+from tests.utils.live import (
+    ROOT,
+    SentRequests,
+    env_for,
+    free_port,
+    output_of,
+    serve_command,
+    server_process,
+    uvicorn_command,
+    wait_until_in_flight,
+    wait_until_serving,
+)
 from tests.utils.restartable_postgres import restartable_server
 
-ROOT = Path(__file__).resolve().parent.parent
 DATASET = ROOT / "seed" / "partners.yaml"
 SOURCE_DIR = ROOT / "seed" / "source"
 
@@ -57,25 +65,6 @@ postgres_only = pytest.mark.skipif(ENGINE != "postgresql", reason="needs a Postg
 
 
 # ------------------------------------------------------------------------------- helpers
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def env_for(url: str, **extra: str) -> dict[str, str]:
-    return {**os.environ, "DATABASE_URL": url, **extra}
-
-
-def uvicorn_command(port: int) -> list[str]:
-    return [sys.executable, "-m", "uvicorn", "service.app:create_app", "--factory",
-            "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
-
-
-def serve_command(port: int) -> list[str]:
-    return [sys.executable, "-m", "service", "serve", "--host", "127.0.0.1", "--port", str(port)]
 
 
 def run(command: list[str], env: dict[str, str], **kwargs: Any) -> tuple[int, str, str, float]:
@@ -142,40 +131,6 @@ async def api_read(url: str) -> dict[str, Any]:
     body: dict[str, Any] = response.json()
     assert "errors" not in body, body
     return body
-
-
-@contextlib.contextmanager
-def server_process(command: list[str], env: dict[str, str], logs: Path) -> Iterator[Any]:
-    """A server subprocess, its output in files (never a pipe that could fill up); killed
-    at exit if it is still running."""
-    logs.mkdir(parents=True, exist_ok=True)
-    with (logs / "stdout").open("wb") as out, (logs / "stderr").open("wb") as err:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err
-        )
-        try:
-            yield process
-        finally:
-            if process.poll() is None:
-                process.kill()
-            process.wait(timeout=30)
-
-
-def output_of(logs: Path) -> str:
-    return "\n".join((logs / name).read_text(errors="replace") for name in ("stdout", "stderr"))
-
-
-async def wait_until_serving(process: Any, base: str, logs: Path, within_s: float = 30) -> None:
-    deadline = time.monotonic() + within_s
-    async with httpx.AsyncClient(timeout=2) as client:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"the server exited ({process.returncode}):\n{output_of(logs)}")
-            with contextlib.suppress(httpx.HTTPError):
-                if (await client.get(f"{base}/readyz")).status_code == 200:
-                    return
-            await asyncio.sleep(0.1)
-    pytest.fail(f"the server was not ready within {within_s} s:\n{output_of(logs)}")
 
 
 # ------------------------------------------------- 1. the database is missing at start-up
@@ -456,8 +411,12 @@ def test_sigterm_lets_requests_in_flight_finish_then_exits_0(
         try:
             for each in clients:  # connected beforehand: the requests go out at once
                 assert (await each.get("/healthz")).status_code == 200
-            requests = [asyncio.create_task(each.post("/graphql", json=slow)) for each in clients]
-            await asyncio.sleep(0.2)
+            sent = SentRequests()
+            requests = [
+                asyncio.create_task(each.post("/graphql", json=slow, extensions=sent.extensions))
+                for each in clients
+            ]
+            await wait_until_in_flight(sent, in_flight, port)
             assert not any(task.done() for task in requests), "they were not slow enough"
             process.send_signal(signal.SIGTERM)
             signalled = time.monotonic()

@@ -11,9 +11,9 @@ own and sends every example through it (`LiveApp`); the run is derandomized (the
 every run) and keeps no example database.
 """
 
-import asyncio
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import graphql
@@ -32,6 +32,7 @@ from service.config import Settings
 from service.graphql.schema import schema_sdl
 from tests.conftest import StatementCounter, serving
 from tests.utils import dataset, global_id
+from tests.utils.live import OnPrivateLoop
 
 pytestmark = pytest.mark.read_only
 
@@ -55,38 +56,24 @@ FUZZ = hypothesis_settings(
 )
 
 
+@dataclass(frozen=True)
 class LiveApp:
     """An app with its lifespan entered on a private event loop, for synchronous callers."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.serving = serving(settings)
-        entered = self.loop.run_until_complete(self.serving.__aenter__())
-        self.client: httpx.AsyncClient = entered[0]
-        self.sql: StatementCounter = entered[1]
+    app: OnPrivateLoop[tuple[httpx.AsyncClient, StatementCounter]]
 
     def send(self, method: str, payload: dict[str, Any]) -> httpx.Response:
+        client = self.app.value[0]
         if method == "GET":
             params = {k: v if isinstance(v, str) else json.dumps(v) for k, v in payload.items()}
-            request = self.client.get("/graphql", params=params)
-        else:
-            request = self.client.post("/graphql", json=payload)
-        return self.loop.run_until_complete(request)
-
-    def close(self) -> None:
-        try:
-            self.loop.run_until_complete(self.serving.__aexit__(None, None, None))
-        finally:
-            self.loop.close()
+            return self.app.run(client.get("/graphql", params=params))
+        return self.app.run(client.post("/graphql", json=payload))
 
 
 @pytest.fixture
 def live(database_url: str) -> Iterator[LiveApp]:
-    app = LiveApp(Settings(database_url=database_url))
-    try:
-        yield app
-    finally:
-        app.close()
+    with OnPrivateLoop(serving(Settings(database_url=database_url))) as app:
+        yield LiveApp(app)
 
 
 def locally_valid(document: str) -> bool:

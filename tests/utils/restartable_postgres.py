@@ -3,7 +3,7 @@
 tests/postgres.py's `running_server` starts a server for the whole session and stops it at
 exit; a fault test needs one of its own to take away and bring back mid-test, on the same
 data directory and port (so an app's URL stays valid). It reuses that module's pieces (the
-unprivileged runner, the free port, the `Server` handle) and the same server options.
+unprivileged runner, the `Server` handle) and the same server options.
 """
 
 import contextlib
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests import postgres
+from tests.utils.live import free_port
 
 
 @dataclass
@@ -67,7 +68,7 @@ def restartable_server(binaries: Path) -> Iterator[RestartableServer]:
     if prefix:
         shutil.chown(workdir, user)
         shutil.chown(sockets, user)
-    port = postgres._free_port()
+    port = free_port()
     options = (
         f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off "
         "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
