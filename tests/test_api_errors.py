@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from tests.conftest import without_cost
-from tests.utils import global_id
+from tests.utils import bad_user_input, global_id
 
 MASKED = "Internal server error"
 LEAKS = ("Traceback", 'File "', "sqlalchemy", "sqlite", "aiosqlite", ".py")
@@ -28,17 +28,6 @@ async def post(client, query: str, variables: dict[str, Any] | None = None) -> d
         for leak in LEAKS:
             assert leak.lower() not in lowered, (leak, response.text)
     return body
-
-
-def bad_user_input(body: dict[str, Any], path: str | None = None) -> str:
-    errors = body.get("errors") or []
-    assert errors, body
-    assert MASKED not in json.dumps(errors)
-    assert [e.get("extensions", {}).get("code") for e in errors] == ["BAD_USER_INPUT"], errors
-    if path is not None:
-        assert errors[0]["path"] == [path]
-    message: str = errors[0]["message"]
-    return message
 
 
 # --- IDs ---------------------------------------------------------------------------------

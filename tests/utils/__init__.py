@@ -2,6 +2,7 @@
 
 import base64
 import functools
+import json
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,30 @@ def ok(body: dict[str, Any]) -> dict[str, Any]:
     assert "errors" not in body, body["errors"]
     data: dict[str, Any] = body["data"]
     return data
+
+
+def bad_user_input(body: dict[str, Any], path: str | None = None) -> str:
+    """The message of a response refused with exactly one BAD_USER_INPUT error (at the root
+    field `path`, when given)."""
+    errors = bad_user_inputs(body)
+    assert len(errors) == 1, errors
+    if path is not None:
+        assert errors[0]["path"] == [path], errors
+    message: str = errors[0]["message"]
+    return message
+
+
+def bad_user_inputs(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The errors of a response refused with BAD_USER_INPUT (each error; at least one), none
+    masked as an internal error, and no answer for a field an error refused."""
+    errors: list[dict[str, Any]] = body.get("errors") or []
+    assert errors, body
+    assert all(e.get("extensions", {}).get("code") == "BAD_USER_INPUT" for e in errors), errors
+    assert "Internal server error" not in json.dumps(errors), errors
+    for error in errors:
+        root = error.get("path", [None])[0]
+        assert body["data"] is None or body["data"].get(root) is None, body
+    return errors
 
 
 def global_id(text: str) -> str:
