@@ -1,29 +1,23 @@
 """What a client sees of an error: its own mistakes in full, our failures never in detail.
 
 Errors the client can act on (parse, validation, variables, PublicError) pass through. The
-database being unreachable or out of connections becomes SERVICE_UNAVAILABLE with HTTP 503,
-so load balancers and clients retry; anything else becomes a generic INTERNAL error whose
-details only reach the log.
+database being unavailable (unreachable, out of connections, shutting down, busy: as
+service/data/failures.py reads the driver's error code, the same on both engines) becomes
+SERVICE_UNAVAILABLE with HTTP 503, so load balancers and clients retry; anything else,
+a missing table included, becomes a generic INTERNAL error whose details only reach the log.
 """
 
 import re
 from typing import Any
 
-import sqlalchemy.exc
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
+from service.data import failures
 from service.http.observability import current_request
 
 INTERNAL_MESSAGE = "Internal server error (the log has the details under this requestId)"
 UNAVAILABLE_MESSAGE = "The database is unavailable or busy; retry shortly."
-UNAVAILABLE = (
-    sqlalchemy.exc.TimeoutError,  # no free connection within the pool timeout
-    sqlalchemy.exc.OperationalError,
-    sqlalchemy.exc.InterfaceError,
-    ConnectionError,
-    TimeoutError,
-)
 
 
 def is_public(error: GraphQLError) -> bool:
@@ -34,7 +28,8 @@ def is_public(error: GraphQLError) -> bool:
 
 
 def is_unavailable(error: GraphQLError) -> bool:
-    return isinstance(error.original_error, UNAVAILABLE)
+    original = error.original_error
+    return original is not None and failures.is_unavailable(original)
 
 
 SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
