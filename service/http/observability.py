@@ -44,6 +44,7 @@ class RequestRecord:
     cost: dict[str, Any] | None = None
     error_codes: list[str] = field(default_factory=list)
     execution: str | None = None  # "compiled" or "resolvers": which path answered
+    fallback: str | None = None  # why the compiled path failed and the resolvers answered
 
 
 CURRENT: ContextVar[RequestRecord | None] = ContextVar("current_request", default=None)
@@ -104,6 +105,11 @@ class Metrics:
             "graphql_executions_total",
             "Executed GraphQL operations by path: one compiled statement, or the resolvers",
             ["path"], registry=self.registry,
+        )  # fmt: skip
+        self.fallbacks = Counter(
+            "compiled_fallback_total",
+            "Operations the compiled path failed on (statement_error, compiler_error) and the "
+            "resolvers answered", ["reason"], registry=self.registry,
         )  # fmt: skip
         self.graphql_errors = Counter(
             "graphql_errors_total", "GraphQL errors by code", ["code"], registry=self.registry
@@ -168,6 +174,8 @@ class ObservabilityMiddleware:
         self.metrics.statements.labels(path).observe(record.sql_statements)
         if record.execution is not None:
             self.metrics.executions.labels(record.execution).inc()
+        if record.fallback is not None:
+            self.metrics.fallbacks.labels(record.fallback).inc()
         for code in record.error_codes:
             self.metrics.graphql_errors.labels(code).inc()
         ACCESS_LOG.info(

@@ -4,8 +4,16 @@ database built goes to the client as it is, never rebuilt as Python objects.
 
 Everything else about a request stays Strawberry's: errors, extensions, the time budget,
 HTTP. A query the compiler cannot express (introspection, an object selected without
-fields), an argument the resolver path refuses and a statement that fails all go on to the
-resolver path, which answers or reports the error as it always does.
+fields) and an argument the resolver path refuses go on to the resolver path, which answers
+or reports the error as it always does.
+
+A failure says what it is. The database being unavailable (down, refused, out of
+connections, shutting down, its disk failing: service/data/failures.py) is the request's
+answer at once, SERVICE_UNAVAILABLE with 503 as on the resolver path, never a second
+attempt against the same database. A statement or compilation the compiler got wrong is a
+bug of ours: logged at WARNING with the operation and request id, counted in
+`compiled_fallback_total{reason}`, and answered by the resolvers. A statement still running
+when the time budget runs out is stopped in the database (service/data/cancellation.py).
 """
 
 import json
@@ -20,16 +28,20 @@ from graphql import (
     DocumentNode,
     ExecutionResult,
     FragmentDefinitionNode,
+    GraphQLError,
     GraphQLSchema,
     get_operation_ast,
 )
 from graphql.execution.values import get_variable_values
+from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.extensions import SchemaExtension
 
+from service.data.cancellation import execute_stoppable
+from service.data.failures import is_unavailable
 from service.graphql.compiler.dialects import Dialect
 from service.graphql.compiler.plan import CompiledQuery, NotCompilable, compile_operation
 from service.graphql.core_schema import graphql_core_schema
-from service.http.observability import current_request
+from service.http.observability import RequestRecord, current_request
 
 LOG = logging.getLogger("service.compiled")
 MAX_KEY_CHARS = 20_000  # a longer query or variables text is compiled, never cached
@@ -49,6 +61,7 @@ class RawJSON:
 @dataclass(frozen=True)
 class _Unsupported:
     reason: str
+    fault: str | None = None  # a fallback reason when the compiler failed, not declined
 
 
 @dataclass(frozen=True)
@@ -78,11 +91,11 @@ class CompiledQueries:
         document: DocumentNode,
         operation_name: str | None,
         variables: dict[str, Any] | None,
-    ) -> _Prepared | None:
+    ) -> _Prepared | _Unsupported:
         try:
             variables_key = json.dumps(variables or {}, sort_keys=True)
         except (TypeError, ValueError):
-            return None
+            return _Unsupported("variables are not JSON")
         key = (query, operation_name, variables_key)
         cacheable = len(query) + len(variables_key) <= MAX_KEY_CHARS
         found = self._entries.get(key) if cacheable else None
@@ -94,7 +107,7 @@ class CompiledQueries:
                     self._entries.popitem(last=False)
         elif cacheable:
             self._entries.move_to_end(key)
-        return found if isinstance(found, _Prepared) else None
+        return found
 
     def _compile(
         self,
@@ -121,7 +134,7 @@ class CompiledQueries:
             return _Unsupported(str(reason))
         except Exception:  # a gap in the compiler: the resolver path still answers right
             LOG.exception("compiling an operation failed; the resolver path answers it")
-            return _Unsupported("compiler error")
+            return _Unsupported("compiler error", fault="compiler_error")
         self.compiled += 1
         return _Prepared(sa.text(compiled.sql), compiled)
 
@@ -136,6 +149,7 @@ class CompiledExecution(SchemaExtension):
         context = self.execution_context
         document = context.graphql_document
         engine = getattr(context.context, "engine", None)
+        record = current_request()
         if document is not None and engine is not None and context.query is not None:
             compiled = self.queries.get(
                 graphql_core_schema(context.schema),
@@ -145,17 +159,35 @@ class CompiledExecution(SchemaExtension):
                 context.operation_name,
                 context.variables,
             )
-            if compiled is not None:
-                try:
-                    async with engine.connect() as conn:
-                        result = await conn.execute(compiled.statement, compiled.query.params)
-                        text = result.scalar_one()
-                except Exception:  # the resolver path answers, or reports what went wrong
-                    LOG.debug("compiled statement failed; the resolver path answers", exc_info=True)
-                else:
-                    data = RawJSON(text, compiled.query.count(text))
-                    context.result = ExecutionResult(data=data)  # type: ignore[arg-type]
-        record = current_request()
+            if isinstance(compiled, _Prepared):
+                context.result = await self._run(engine, compiled, record)
+            elif compiled.fault is not None and record is not None:
+                record.fallback = compiled.fault
         if record is not None:
             record.execution = "resolvers" if context.result is None else "compiled"
         yield
+
+    async def _run(
+        self, engine: AsyncEngine, compiled: _Prepared, record: RequestRecord | None
+    ) -> ExecutionResult | None:
+        """The compiled answer; the database's unavailability as the answer; or None, for
+        the resolvers to answer after a statement that failed."""
+        try:
+            async with engine.connect() as conn:
+                result = await execute_stoppable(conn, compiled.statement, compiled.query.params)
+                text = result.scalar_one()
+        except Exception as error:
+            if is_unavailable(error):
+                return ExecutionResult(
+                    data=None, errors=[GraphQLError(str(error), original_error=error)]
+                )
+            LOG.warning(
+                "compiled statement failed; the resolvers answer: operation=%s request_id=%s",
+                self.execution_context.operation_name or "-",
+                record.request_id if record else "-",
+                exc_info=True,
+            )
+            if record is not None:
+                record.fallback = "statement_error"
+            return None
+        return ExecutionResult(data=RawJSON(text, compiled.query.count(text)))  # type: ignore[arg-type]

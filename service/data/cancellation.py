@@ -1,0 +1,50 @@
+"""A statement that stops in the database when the request waiting for it is cancelled.
+
+Cancelling the task that awaits a statement stops the waiting, not the work. aiosqlite runs
+each statement in a worker thread that carries on regardless, and SQLAlchemy, on the
+cancellation, closes the connection by queueing the close behind that statement: the
+request's 503 would wait for the statement to finish, and its connection stay busy.
+asyncpg does better on its own (a cancelled query sends PostgreSQL a cancel request).
+
+So the statement runs in a task of its own, shielded from the caller's cancellation; when
+that comes, the statement is stopped the way its driver allows (SQLite: the connection's
+interrupt(), which is safe from another thread; PostgreSQL: cancelling the task, which
+makes asyncpg cancel the query on the server), its task is awaited so the connection goes
+back to the pool idle, and the cancellation carries on.
+"""
+
+import asyncio
+import contextlib
+from typing import Any
+
+import aiosqlite
+from sqlalchemy import Executable, Result
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+INTERRUPT_EVERY_S = 0.05  # an interrupt that lands before the statement starts is lost
+
+
+async def execute_stoppable(
+    conn: AsyncConnection, statement: Executable, params: dict[str, Any]
+) -> Result[Any]:
+    """`conn.execute(statement, params)`, stopped in the database if the caller is
+    cancelled (the request's time budget ran out) before it finishes."""
+    raw = await conn.get_raw_connection()
+    running = asyncio.ensure_future(conn.execute(statement, params))
+    try:
+        return await asyncio.shield(running)
+    except asyncio.CancelledError:
+        await _stop(running, raw.driver_connection)
+        raise
+
+
+async def _stop(running: "asyncio.Future[Any]", driver: Any) -> None:
+    if isinstance(driver, aiosqlite.Connection):
+        while not running.done():
+            await driver.interrupt()  # runs on the caller's thread, not queued behind the work
+            await asyncio.wait([running], timeout=INTERRUPT_EVERY_S)
+    else:
+        running.cancel()
+        await asyncio.wait([running])
+    with contextlib.suppress(asyncio.CancelledError):
+        running.exception()  # retrieved: stopping it was the point
