@@ -2,12 +2,16 @@
 same transaction as the data it indexes, so search never disagrees with the tables.
 
 SQLite indexes with FTS5, PostgreSQL with a generated tsvector (see the first migration);
-both hold the same (kind, slug, keys, name, body) rows, filled by INSERT ... SELECT in the
-database. `keys` holds what a user types to name a thing exactly (an acronym) and ranks
-above a name, which ranks above a description.
+both hold the same (kind, slug, keys, name, body) rows. `keys` holds what a user types to name
+a thing exactly (an acronym) and ranks above a name, which ranks above a description.
+
+The rows' text is `search_fold`ed in Python (service/data/text.py), as are the words of a
+query: case and accents are settled before either engine sees the text, so they match alike
+on both (SQLite's tokenizer and PostgreSQL's to_tsvector, under any locale, fold differently).
 """
 
 import re
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -19,6 +23,9 @@ from service.data.models import (
     PERSON_TABLE,
     REPRESENTATION_TABLE,
 )
+from service.data.text import search_fold
+
+Row = dict[str, Any]
 
 SEARCH_INDEX = sa.Table(
     "search_index",
@@ -45,7 +52,7 @@ def _joined(*parts: sa.ColumnElement[str]) -> sa.ColumnElement[str]:
     return joined
 
 
-def _documents() -> list[sa.Select[tuple[str, str, str | None, str, str]]]:
+def _documents() -> list[sa.Select[Any]]:
     """One SELECT per searchable type, each giving (kind, slug, keys, name, body)."""
     roles = (
         sa.select(sa.func.aggregate_strings(REPRESENTATION.c.role, " "))
@@ -72,10 +79,23 @@ def _documents() -> list[sa.Select[tuple[str, str, str | None, str, str]]]:
     ]  # fmt: skip
 
 
+def folded(kind: str, slug: str, keys: str | None, name: str, body: str | None) -> Row:
+    """An index row with its text as the engines must see it."""
+    return {
+        "kind": kind,
+        "slug": slug,
+        "keys": None if keys is None else search_fold(keys),
+        "name": search_fold(name),
+        "body": None if body is None else search_fold(body),
+    }
+
+
 async def rebuild_search_index(conn: AsyncConnection) -> None:
     await conn.execute(sa.delete(SEARCH_INDEX))
     for select in _documents():
-        await conn.execute(sa.insert(SEARCH_INDEX).from_select(list(SEARCH_INDEX.c), select))
+        rows = [folded(*row) for row in await conn.execute(select)]
+        if rows:
+            await conn.execute(sa.insert(SEARCH_INDEX), rows)
 
 
 TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -83,7 +103,7 @@ TOKEN = re.compile(r"\w+", re.UNICODE)
 
 def search_terms(query: str) -> list[str]:
     """Words of a user's query; operators and punctuation are never passed to the engine."""
-    return TOKEN.findall(query.lower())
+    return TOKEN.findall(search_fold(query))
 
 
 def fts5_match(terms: list[str]) -> str:

@@ -19,3 +19,12 @@ import unicodedata
 def fold(text: str) -> str:
     """The key under which `text` matches any other spelling differing only in case."""
     return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+
+
+def search_fold(text: str) -> str:
+    """`fold` without accents: the text the search index holds and the words a search looks
+    for, so that "ebmt" finds "ÉBMT" on every engine (SQLite's tokenizer dropped accents,
+    PostgreSQL's to_tsvector keeps them and lowers case by the database's locale)."""
+    decomposed = unicodedata.normalize("NFD", fold(text))
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", bare)

@@ -9,7 +9,7 @@ FROM organization AS organization_1
 WHERE organization_1.parent_id = (SELECT organization.id 
 FROM organization 
 WHERE organization.slug = CAST(:p0 AS VARCHAR))))) AND person.slug IN (SELECT anon_2.slug 
-FROM (SELECT search_index.kind AS kind, search_index.slug AS slug, -ts_rank_cd(document, to_tsquery(CAST(:p1 AS REGCONFIG), CAST(:p2 AS VARCHAR))) - CASE WHEN (lower(search_index.keys) = CAST(:p3 AS VARCHAR)) THEN CAST(:p4 AS FLOAT) ELSE CAST(:p5 AS FLOAT) END AS rank 
+FROM (SELECT search_index.kind AS kind, search_index.slug AS slug, -ts_rank_cd(document, to_tsquery(CAST(:p1 AS REGCONFIG), CAST(:p2 AS VARCHAR))) - CASE WHEN (search_index.keys = CAST(:p3 AS VARCHAR)) THEN CAST(:p4 AS FLOAT) ELSE CAST(:p5 AS FLOAT) END AS rank 
 FROM search_index 
 WHERE (document @@ to_tsquery(CAST(:p1 AS REGCONFIG), CAST(:p2 AS VARCHAR))) AND search_index.kind = CAST(:p6 AS VARCHAR)) AS anon_2) ORDER BY person.name ASC, person.slug ASC 
  LIMIT CAST(:p7 AS INTEGER)),
@@ -27,7 +27,7 @@ FROM organization AS organization_1
 WHERE organization_1.parent_id = (SELECT organization.id 
 FROM organization 
 WHERE organization.slug = CAST(:p8 AS VARCHAR))))) AND person.slug IN (SELECT anon_3.slug 
-FROM (SELECT search_index.kind AS kind, search_index.slug AS slug, -ts_rank_cd(document, to_tsquery(CAST(:p9 AS REGCONFIG), CAST(:p10 AS VARCHAR))) - CASE WHEN (lower(search_index.keys) = CAST(:p11 AS VARCHAR)) THEN CAST(:p12 AS FLOAT) ELSE CAST(:p13 AS FLOAT) END AS rank 
+FROM (SELECT search_index.kind AS kind, search_index.slug AS slug, -ts_rank_cd(document, to_tsquery(CAST(:p9 AS REGCONFIG), CAST(:p10 AS VARCHAR))) - CASE WHEN (search_index.keys = CAST(:p11 AS VARCHAR)) THEN CAST(:p12 AS FLOAT) ELSE CAST(:p13 AS FLOAT) END AS rank 
 FROM search_index 
 WHERE (document @@ to_tsquery(CAST(:p9 AS REGCONFIG), CAST(:p10 AS VARCHAR))) AND search_index.kind = CAST(:p14 AS VARCHAR)) AS anon_3)) AS anon_1), 'nodes', coalesce((SELECT json_agg((SELECT j FROM level7 WHERE id = it2.id) ORDER BY it2.k0 ASC, it2.k1 ASC) FROM (SELECT * FROM page1 ORDER BY k0 ASC, k1 ASC LIMIT 10) it2), '[]'::json))))::text
 -- :p0 = 'nasem'

@@ -9,7 +9,7 @@ FROM organization AS organization_1
 WHERE organization_1.parent_id = (SELECT organization.id 
 FROM organization 
 WHERE organization.slug = :p0)))) AND person.slug IN (SELECT anon_2.slug 
-FROM (SELECT search_index.kind AS kind, search_index.slug AS slug, bm25(search_index, :p1, :p2, :p3, :p4, :p5) - CASE WHEN (lower(search_index.keys) = :p6) THEN :p7 ELSE :p8 END AS rank 
+FROM (SELECT search_index.kind AS kind, search_index.slug AS slug, bm25(search_index, :p1, :p2, :p3, :p4, :p5) - CASE WHEN (search_index.keys = :p6) THEN :p7 ELSE :p8 END AS rank 
 FROM search_index 
 WHERE search_index MATCH :p9 AND search_index.kind = :p10) AS anon_2) ORDER BY person.name ASC, person.slug ASC
  LIMIT :p11 OFFSET :p12),
@@ -27,7 +27,7 @@ FROM organization AS organization_1
 WHERE organization_1.parent_id = (SELECT organization.id 
 FROM organization 
 WHERE organization.slug = :p13)))) AND person.slug IN (SELECT anon_3.slug 
-FROM (SELECT search_index.kind AS kind, search_index.slug AS slug, bm25(search_index, :p14, :p15, :p16, :p17, :p18) - CASE WHEN (lower(search_index.keys) = :p19) THEN :p20 ELSE :p21 END AS rank 
+FROM (SELECT search_index.kind AS kind, search_index.slug AS slug, bm25(search_index, :p14, :p15, :p16, :p17, :p18) - CASE WHEN (search_index.keys = :p19) THEN :p20 ELSE :p21 END AS rank 
 FROM search_index 
 WHERE search_index MATCH :p22 AND search_index.kind = :p23) AS anon_3)) AS anon_1), 'nodes', json((SELECT json_group_array(json(e)) FROM (SELECT (SELECT j FROM level7 WHERE id = it2.id) AS e FROM (SELECT * FROM page1 ORDER BY k0 ASC, k1 ASC LIMIT 10) it2 ORDER BY it2.k0 ASC, it2.k1 ASC)))))
 -- :p0 = 'nasem'

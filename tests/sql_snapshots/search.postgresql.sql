@@ -1,5 +1,5 @@
 WITH hits1 AS MATERIALIZED (SELECT ranked.kind, ranked.slug, ranked.rank 
-FROM (SELECT search_index.kind AS kind, search_index.slug AS slug, -ts_rank_cd(document, to_tsquery(CAST(:p0 AS REGCONFIG), CAST(:p1 AS VARCHAR))) - CASE WHEN (lower(search_index.keys) = CAST(:p2 AS VARCHAR)) THEN CAST(:p3 AS FLOAT) ELSE CAST(:p4 AS FLOAT) END AS rank 
+FROM (SELECT search_index.kind AS kind, search_index.slug AS slug, -ts_rank_cd(document, to_tsquery(CAST(:p0 AS REGCONFIG), CAST(:p1 AS VARCHAR))) - CASE WHEN (search_index.keys = CAST(:p2 AS VARCHAR)) THEN CAST(:p3 AS FLOAT) ELSE CAST(:p4 AS FLOAT) END AS rank 
 FROM search_index 
 WHERE document @@ to_tsquery(CAST(:p0 AS REGCONFIG), CAST(:p1 AS VARCHAR))) AS ranked ORDER BY ranked.rank, ranked.kind, ranked.slug 
  LIMIT CAST(:p5 AS INTEGER)),

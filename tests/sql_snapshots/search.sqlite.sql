@@ -1,5 +1,5 @@
 WITH hits1 AS MATERIALIZED (SELECT ranked.kind, ranked.slug, ranked.rank 
-FROM (SELECT search_index.kind AS kind, search_index.slug AS slug, bm25(search_index, :p0, :p1, :p2, :p3, :p4) - CASE WHEN (lower(search_index.keys) = :p5) THEN :p6 ELSE :p7 END AS rank 
+FROM (SELECT search_index.kind AS kind, search_index.slug AS slug, bm25(search_index, :p0, :p1, :p2, :p3, :p4) - CASE WHEN (search_index.keys = :p5) THEN :p6 ELSE :p7 END AS rank 
 FROM search_index 
 WHERE search_index MATCH :p8) AS ranked ORDER BY ranked.rank, ranked.kind, ranked.slug
  LIMIT :p9 OFFSET :p10),
