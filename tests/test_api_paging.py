@@ -36,36 +36,35 @@ def check_page_info(conn: dict[str, Any]) -> None:
     assert info["endCursor"] == (edges[-1]["cursor"] if edges else None)
 
 
-async def organizations_forward(gql, size: int, **variables: Any) -> list[dict[str, Any]]:
-    """Every page, first to last, following endCursor."""
+# (size argument, cursor argument, "more" flag, cursor to follow) for each direction
+FORWARD = ("first", "after", "hasNextPage", "endCursor")
+BACKWARD = ("last", "before", "hasPreviousPage", "startCursor")
+
+
+async def organizations_paged(gql, direction: tuple[str, str, str, str], size: int, **variables):
+    """Every page in the direction (FORWARD: first to last; BACKWARD: last to first), each
+    found by the cursor the page before gave."""
+    size_arg, cursor_arg, more, follow = direction
     pages: list[dict[str, Any]] = []
-    after = None
+    cursor = None
     while True:
-        body = await gql(ORGANIZATIONS, {"first": size, "after": after, **variables})
+        body = await gql(ORGANIZATIONS, {size_arg: size, cursor_arg: cursor, **variables})
         conn = ok(body)["organizations"]
         check_page_info(conn)
         pages.append(conn)
-        if not conn["pageInfo"]["hasNextPage"]:
+        if not conn["pageInfo"][more]:
             return pages
         assert len(conn["edges"]) == size
-        after = conn["pageInfo"]["endCursor"]
+        cursor = conn["pageInfo"][follow]
         assert len(pages) <= ORGS, "paging does not end"
+
+
+async def organizations_forward(gql, size: int, **variables: Any) -> list[dict[str, Any]]:
+    return await organizations_paged(gql, FORWARD, size, **variables)
 
 
 async def organizations_backward(gql, size: int, **variables: Any) -> list[dict[str, Any]]:
-    """Every page, last to first, following startCursor."""
-    pages: list[dict[str, Any]] = []
-    before = None
-    while True:
-        body = await gql(ORGANIZATIONS, {"last": size, "before": before, **variables})
-        conn = ok(body)["organizations"]
-        check_page_info(conn)
-        pages.append(conn)
-        if not conn["pageInfo"]["hasPreviousPage"]:
-            return pages
-        assert len(conn["edges"]) == size
-        before = conn["pageInfo"]["startCursor"]
-        assert len(pages) <= ORGS, "paging does not end"
+    return await organizations_paged(gql, BACKWARD, size, **variables)
 
 
 def nodes_of(pages: list[dict[str, Any]]) -> list[dict[str, Any]]:
