@@ -133,7 +133,13 @@ class CompiledQueries:
         except NotCompilable as reason:
             return _Unsupported(str(reason))
         except Exception:  # a gap in the compiler: the resolver path still answers right
-            LOG.exception("compiling an operation failed; the resolver path answers it")
+            record = current_request()
+            LOG.warning(
+                "compiling failed; the resolvers answer: operation=%s request_id=%s",
+                operation_name or "-",
+                record.request_id if record else "-",
+                exc_info=True,
+            )
             return _Unsupported("compiler error", fault="compiler_error")
         self.compiled += 1
         return _Prepared(sa.text(compiled.sql), compiled)
