@@ -215,7 +215,7 @@ def parse_dataset(text: str, *, label: str, source_text: SourceText = None) -> D
 
 def _locate(root: yaml.Node | None, data: Any, loc: tuple[Any, ...], message: str) -> str:
     """`line N: section[slug].field: message`, the line found by walking the YAML nodes."""
-    line = _line_of(root, loc)
+    line = line_of(root, loc)
     return f"{f'line {line}: ' if line else ''}{_path(loc, data)}: {message}"
 
 
@@ -255,7 +255,7 @@ def _slug_at(node: Any, index: int) -> str | None:
     return None
 
 
-def _line_of(root: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
+def line_of(root: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
     """Walk the YAML node tree along a validation path; the deepest node found gives the line."""
     node = root
     line = node.start_mark.line + 1 if node is not None else None
