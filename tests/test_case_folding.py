@@ -169,3 +169,52 @@ def _run_alembic(connection: Any, revision: str) -> None:
 def test_fold_is_idempotent_so_a_stored_key_folds_to_itself() -> None:
     for text in ("Ásia", "A\u0301SIA", "Straße", "İzmir", "ΣΊΣΥΦΟΣ", full_width("ASIA"), "ǰ"):
         assert fold(fold(text)) == fold(text)
+
+
+# --- search ----------------------------------------------------------------------------
+
+SEARCHED = """
+query ($q: String!) {
+  organizations(filter: {search: $q}) { edges { node { slug } } }
+  search(query: $q, first: 1) { ... on Organization { slug } }
+}"""
+
+
+@pytest.fixture
+async def odd_names(databases: Databases) -> tuple[str, str]:
+    """A curated database whose first body (by slug) has an accented acronym and name."""
+    url = await databases.fresh("curated")
+    target = snapshot_of(read_dataset(DEFAULT_DATASET))
+    slug = sorted(target["organizations"])[0]
+    body = target["organizations"][slug]
+    body.update(acronym="ÅBÇ", name="Straße Ärztekammer Øresund", description="Ñandú İzmir")
+    engine = create_engine(Settings(database_url=url))
+    try:
+        await load(engine, target)
+    finally:
+        await engine.dispose()
+    return url, slug
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["straße", "STRASSE", "Strasse", "ärztekammer", "ARZTEKAMMER", "nandu", "ÑANDÚ", "izmir"],
+)
+async def test_search_finds_accented_and_sharp_s_words_in_any_case_with_or_without_accents(
+    odd_names: tuple[str, str], typed: str
+) -> None:
+    url, slug = odd_names
+    async with paired(url) as pair:
+        outcome = await pair.compare(SEARCHED, {"q": typed}, compiles=None)
+    edges = outcome.data["organizations"]["edges"]
+    assert slug in [edge["node"]["slug"] for edge in edges]
+
+
+@pytest.mark.parametrize("typed", ["ÅBÇ", "åbç", "abc", "ABC"])
+async def test_an_accented_acronym_ranks_first_however_it_is_typed(
+    odd_names: tuple[str, str], typed: str
+) -> None:
+    url, slug = odd_names
+    async with paired(url) as pair:
+        outcome = await pair.compare(SEARCHED, {"q": typed}, compiles=None)
+    assert outcome.data["search"] == [{"slug": slug}]
