@@ -15,34 +15,13 @@ level at a time.
 """
 
 from dataclasses import dataclass
-from typing import Any
 
-try:
-    from service.data.relations import (
-        agreement_order_sql,
-        name_order_sql,
-        scope_sql,
-        seat_order_sql,
-    )
-except ImportError:  # until service/data/relations.py lands: the same rules, spelled here
-
-    def agreement_order_sql(alias: str, dialect: str) -> str:
-        return f"{alias}.year IS NULL, {alias}.year, {alias}.title, {alias}.slug"
-
-    def seat_order_sql(alias: str, dialect: str) -> str:
-        return (
-            f"CASE {alias}.designation WHEN 'PRIMARY' THEN 0 WHEN 'ALTERNATE' THEN 1 "
-            f"ELSE 2 END, {alias}.slug"
-        )
-
-    def name_order_sql(alias: str, dialect: str) -> str:
-        return f"{alias}.name, {alias}.slug"
-
-    def scope_sql(organization_id: str, dialect: str) -> str:
-        return (
-            f"SELECT {organization_id} UNION ALL SELECT unit.id FROM organization unit "
-            f"WHERE unit.parent_id = {organization_id}"
-        )
+from service.data.relations import (
+    agreement_order_sql,
+    name_order_sql,
+    scope_sql,
+    seat_order_sql,
+)
 
 
 @dataclass(frozen=True)
@@ -90,29 +69,16 @@ class Dialect:
         result = answer if self.sqlite else f"({answer})::text"
         return f"WITH {ctes}\nSELECT {result}"
 
-    # The service's rules, for this dialect.
-    def seats(self, alias: str) -> str:
-        return seat_order_sql(alias, self.name)
-
-    def agreements(self, alias: str) -> str:
-        return agreement_order_sql(alias, self.name)
-
-    def by_name(self, alias: str) -> str:
-        return name_order_sql(alias, self.name)
-
-    def scope(self, organization_id: str) -> str:
-        return scope_sql(organization_id, self.name)
-
 
 def _agreements_of(d: Dialect, org: str) -> str:
     return (
         "agreement a WHERE a.id IN (SELECT ap.agreement_id FROM agreement_party ap "
-        f"WHERE ap.organization_id IN ({d.scope(org)}))"
+        f"WHERE ap.organization_id IN ({scope_sql(org, d.name)}))"
     )
 
 
 def _seats_at(d: Dialect, org: str) -> str:
-    return f"representation r WHERE r.organization_id IN ({d.scope(org)})"
+    return f"representation r WHERE r.organization_id IN ({scope_sql(org, d.name)})"
 
 
 SEATS_OF_PERSON = (
@@ -126,7 +92,7 @@ def _page(d: Dialect, where: str = "") -> str:
     """The page of organizations, in the service's order: (id, name, slug) as pg."""
     return (
         f"(SELECT o.id, o.name, o.slug FROM organization o {where} "
-        f"ORDER BY {d.by_name('o')} LIMIT :first) pg"
+        f"ORDER BY {name_order_sql('o', d.name)} LIMIT :first) pg"
     )
 
 
@@ -136,7 +102,7 @@ def frontend(d: Dialect) -> str:
     person = d.obj(
         name="pe.name",
         credentials=d.json_column("pe.credentials"),
-        representations=d.array(seat_of_person, SEATS_OF_PERSON, d.seats("r2")),
+        representations=d.array(seat_of_person, SEATS_OF_PERSON, seat_order_sql("r2", d.name)),
     )
     party = d.obj(slug="po.slug", name="po.name")
     agreement = d.obj(
@@ -155,7 +121,7 @@ def frontend(d: Dialect) -> str:
     )
     initiatives = (
         "initiative i WHERE i.id IN (SELECT io.initiative_id FROM initiative_organization io "
-        f"WHERE io.organization_id IN ({d.scope('o.id')}))"
+        f"WHERE io.organization_id IN ({scope_sql('o.id', d.name)}))"
     )
     organization = d.obj(
         slug="o.slug",
@@ -169,17 +135,21 @@ def frontend(d: Dialect) -> str:
         ),
         description="o.description",
         agreements=d.array(
-            d.ref("agreement_j", "a.id"), _agreements_of(d, "o.id"), d.agreements("a")
+            d.ref("agreement_j", "a.id"),
+            _agreements_of(d, "o.id"),
+            agreement_order_sql("a", d.name),
         ),
-        representatives=d.array(seat, _seats_at(d, "o.id"), d.seats("r")),
-        cofounders=d.array(d.obj(name="c.name"), cofounders, d.by_name("c")),
+        representatives=d.array(seat, _seats_at(d, "o.id"), seat_order_sql("r", d.name)),
+        cofounders=d.array(d.obj(name="c.name"), cofounders, name_order_sql("c", d.name)),
         initiatives=d.array(
-            d.obj(name="i.name", recurrence="i.recurrence"), initiatives, d.by_name("i")
+            d.obj(name="i.name", recurrence="i.recurrence"),
+            initiatives,
+            name_order_sql("i", d.name),
         ),
     )
     total = "(SELECT count(*) FROM organization WHERE category = :category)"
     page = _page(d, "WHERE o.category = :category")
-    nodes = d.array(d.ref("organization_j", "pg.id"), page, d.by_name("pg"))
+    nodes = d.array(d.ref("organization_j", "pg.id"), page, name_order_sql("pg", d.name))
     return d.statement(
         {
             "person_j": f"SELECT pe.id, {person} FROM person pe",
@@ -196,11 +166,12 @@ def depth6(d: Dialect) -> str:
     seat_of_person = d.obj(role="r2.role", organization=d.obj(slug="ro.slug", name="ro.name"))
     person = d.obj(
         name="pe.name",
-        representations=d.array(seat_of_person, SEATS_OF_PERSON, d.seats("r2")),
+        representations=d.array(seat_of_person, SEATS_OF_PERSON, seat_order_sql("r2", d.name)),
     )
     seat = d.obj(role="r.role", person=d.ref("person_j", "r.person_id"))
     party = d.obj(
-        slug="po.slug", representatives=d.array(seat, _seats_at(d, "po.id"), d.seats("r"))
+        slug="po.slug",
+        representatives=d.array(seat, _seats_at(d, "po.id"), seat_order_sql("r", d.name)),
     )
     agreement = d.obj(
         kind="a.kind",
@@ -209,10 +180,12 @@ def depth6(d: Dialect) -> str:
     organization = d.obj(
         slug="o.slug",
         agreements=d.array(
-            d.ref("agreement_j", "a.id"), _agreements_of(d, "o.id"), d.agreements("a")
+            d.ref("agreement_j", "a.id"),
+            _agreements_of(d, "o.id"),
+            agreement_order_sql("a", d.name),
         ),
     )
-    nodes = d.array(d.ref("organization_j", "pg.id"), _page(d), d.by_name("pg"))
+    nodes = d.array(d.ref("organization_j", "pg.id"), _page(d), name_order_sql("pg", d.name))
     return d.statement(
         {
             "person_j": f"SELECT pe.id, {person} FROM person pe",
@@ -224,16 +197,6 @@ def depth6(d: Dialect) -> str:
     )
 
 
-FLOORS = {"frontend": frontend, "depth6": depth6}
-
-
 def floor_sql(query: str, dialect: str) -> str:
     """The floor statement for `query` ("frontend" or "depth6") on `dialect`."""
-    return FLOORS[query](Dialect(dialect))
-
-
-def floor_params(query: str, variables: dict[str, Any]) -> dict[str, Any]:
-    """The statement's bound parameters for the workload's GraphQL variables."""
-    if query == "frontend":
-        return {"category": "PARTNER", "first": 100}
-    return {"first": int(variables["first"])}
+    return {"frontend": frontend, "depth6": depth6}[query](Dialect(dialect))
