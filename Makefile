@@ -13,7 +13,7 @@ INSTALLED := $(VENV)/.installed
 # GraphiQL's browser files (npm packages pinned by package-lock.json): the app serves them itself.
 ASSETS := node_modules/.installed
 
-.PHONY: run test lint typecheck pytest schema lock seed clean
+.PHONY: run test check lint typecheck pytest schema lock seed clean
 
 $(INSTALLED): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python 3.12+ is required, found " + sys.version.split()[0] + " at $(PYTHON)")'
@@ -31,6 +31,12 @@ run: $(INSTALLED) $(ASSETS)
 	$(BIN)/python -m service serve --host $(HOST) --port $(PORT)
 
 test: lint typecheck pytest
+
+# The inner loop, to run after every change: lint, types, and the SQLite suite less the tests
+# marked slow (stress, fuzzing, the browser, real servers), stopping at the first failure.
+# `make test` (and CI) still runs everything, on both engines.
+check: lint typecheck $(INSTALLED) $(ASSETS)
+	TEST_ENGINE=sqlite $(BIN)/python -m pytest -x -q -m "not slow" $(PYTEST_ARGS)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
@@ -72,8 +78,9 @@ lock:
 clean:
 	rm -rf $(VENV) data node_modules test-artifacts .pytest_cache .mypy_cache .ruff_cache
 
-# The benchmark suite (bench/README.md): writes bench/RESULTS.md. BENCH_QUICK=1 for a ~2 min
-# subset; BENCH_ARGS="--engines sqlite --sizes 1000,10000" and the like for others.
+# The benchmark suite (bench/README.md): writes bench/RESULTS.md, and pyperf's raw files in
+# bench/results/ (not committed). BENCH_QUICK=1 for a ~5 min subset (RESULTS.quick.md);
+# BENCH_ARGS="--engines sqlite --sizes 1000,10000" and the like for others.
 .PHONY: bench
 bench: $(INSTALLED)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

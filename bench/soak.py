@@ -1,7 +1,8 @@
 """A bounded loopback soak with hostile traffic mixed in: N connections for a fixed window
-against a real server (`python -m service serve`, all limits at their defaults), one request
-in ten hostile. Pass: zero 5xx. Reported: the legitimate requests' p50/p99, how each hostile
-kind was answered, and the server's peak RSS.
+against a real server (`python -m service serve`, all limits at their defaults, the curated
+dataset on SQLite), one request in ten hostile. Pass: no 5xx and no dropped connection.
+Reported: the legitimate requests' p50/p99 (pyperf), how each hostile kind was answered,
+and the server's peak RSS, as a section of RESULTS.md.
 
     python -m bench.soak [--seconds 30] [--connections 50] [--hostile 0.1]
 """
@@ -11,20 +12,18 @@ import asyncio
 import json
 import os
 import random
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from bench.load import LOOPBACK, ROOT, _wait_ready, free_port, peak_rss_kib
-from bench.stats import percentile
+from bench.load import LOOPBACK, ROOT, Tally, peak_rss_kib, serve
+from bench.report import table
 
 LEGITIMATE = [
     "{ organizations(first: 100, filter: {category: PARTNER}) { totalCount nodes { slug name "
@@ -35,172 +34,107 @@ LEGITIMATE = [
     "{ agreements(first: 20, filter: {kind: MEMORANDUM_OF_UNDERSTANDING}) { nodes { title } } }",
 ]
 DEEP = "{ organizations(first: 1) { nodes { " + "units { " * 20 + "slug" + " }" * 20 + " } } }"
+COST = (
+    "{ organizations(first: 100) { nodes { agreements { parties { agreements "
+    "{ parties { agreements { parties { slug } } } } } } } } }"
+)
+INTROSPECTION = "{ __schema { types { fields { type { fields { type { name } } } } } } }"
 HOSTILE: dict[str, dict[str, Any]] = {
     "aliases": {"json": {"query": "{ " + " ".join(f"a{i}: __typename" for i in range(500)) + " }"}},
     "depth": {"json": {"query": DEEP}},
-    "cost": {
-        "json": {
-            "query": "{ organizations(first: 100) { nodes { agreements { parties { agreements "
-            "{ parties { agreements { parties { slug } } } } } } } } }"
-        }
-    },
-    "circular-introspection": {
-        "json": {"query": "{ __schema { types { fields { type { fields { type { name } } } } } } }"}
-    },
+    "cost": {"json": {"query": COST}},
+    "circular-introspection": {"json": {"query": INTROSPECTION}},
     "invalid": {"json": {"query": "{ organizaton { nme } }"}},
     "syntax": {"json": {"query": "{ organizations( "}},
     "batch": {"json": [{"query": "{ __typename }"}] * 50},
     "form-post": {
         "content": b"query=%7B__typename%7D",
-        "content_type": "application/x-www-form-urlencoded",
+        "headers": {"content-type": "application/x-www-form-urlencoded"},
     },
-    "huge-body": {"content": b'{"query": "' + b" " * 200_000 + b'{ __typename }"}'},
+    "huge-body": {
+        "content": b'{"query": "' + b" " * 200_000 + b'{ __typename }"}',
+        "headers": {"content-type": "application/json"},
+    },
     "bad-id": {"json": {"query": '{ node(id: "!!!") { id } }'}},
 }
+SECTION = "## Soak with hostile traffic"
 
 
-@dataclass
-class Tally:
-    legit_ms: list[float] = field(default_factory=list)
-    legit_errors: int = 0
-    statuses: Counter[str] = field(default_factory=Counter)
-    server_errors: int = 0
-    transport_errors: int = 0
-    transport_kinds: Counter[str] = field(default_factory=Counter)  # "kind:ExceptionName"
-
-
-async def _send(client: httpx.AsyncClient, url: str, kind: str, tally: Tally) -> None:
-    started = time.perf_counter()
-    request: dict[str, Any] = (
-        {"json": {"query": random.choice(LEGITIMATE)}} if kind == "legit" else HOSTILE[kind]
-    )
-    content: bytes | None = request.get("content")
-    headers = {"content-type": request.get("content_type") or "application/json"}
-    try:
-        if content is None:
-            response = await client.post(url, json=request["json"])
-        else:
-            response = await client.post(url, content=content, headers=headers)
-    except httpx.HTTPError as error:  # which request and how, so a failure can be traced
-        tally.transport_errors += 1
-        tally.transport_kinds[f"{kind}:{type(error).__name__}"] += 1
-        return
-    tally.statuses[f"{kind}:{response.status_code}"] += 1
-    if response.status_code >= 500:
-        tally.server_errors += 1
-    if kind == "legit":
-        if response.status_code == 200 and "errors" not in response.json():
-            tally.legit_ms.append((time.perf_counter() - started) * 1000)
-        else:
-            tally.legit_errors += 1
-
-
-async def _soak(url: str, seconds: float, connections: int, hostile: float) -> Tally:
-    tally = Tally()
-    deadline = time.perf_counter() + seconds
-    rng = random.Random(20261125)
-    kinds = list(HOSTILE)
+async def soak(url: str, seconds: float, connections: int, hostile: float) -> dict[str, Any]:
+    rng, answers, failures = random.Random(20261125), Counter[str](), Counter[str]()
+    tally = Tally(start=time.perf_counter(), end=time.perf_counter() + seconds)
 
     async def connection(client: httpx.AsyncClient) -> None:
-        while time.perf_counter() < deadline:
-            kind = rng.choice(kinds) if rng.random() < hostile else "legit"
-            await _send(client, url, kind, tally)
+        while time.perf_counter() < tally.end:
+            kind = rng.choice(list(HOSTILE)) if rng.random() < hostile else "legit"
+            request = HOSTILE.get(kind) or {"json": {"query": rng.choice(LEGITIMATE)}}
+            started = time.perf_counter()
+            try:
+                response = await client.post(url, **request)
+            except httpx.HTTPError as error:  # which request and how, so it can be traced
+                failures[f"{kind}:{type(error).__name__}"] += 1
+                continue
+            answers[f"{kind}:{response.status_code}"] += 1
+            if kind == "legit":
+                ok = response.status_code == 200 and "errors" not in response.json()
+                tally.record(started, time.perf_counter(), None if ok else response.text[:200])
 
     limits = httpx.Limits(max_connections=connections)
     async with httpx.AsyncClient(limits=limits, timeout=60) as client:
         await asyncio.gather(*(connection(client) for _ in range(connections)))
-    return tally
-
-
-def _database(workdir: Path) -> str:
-    path = workdir / "soak.sqlite3"
-    url = f"sqlite+aiosqlite:///{path}"
-    subprocess.run(
-        [sys.executable, "-m", "service", "seed"], cwd=ROOT, check=True,
-        env={**os.environ, "DATABASE_URL": url}, capture_output=True,
-    )  # fmt: skip
-    return url
-
-
-def run(seconds: float, connections: int, hostile: float) -> dict[str, Any]:
-    workdir = Path(tempfile.mkdtemp(prefix="soak-"))
-    port = free_port()
-    try:
-        url = _database(workdir)
-        with (workdir / "server.log").open("wb") as log:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "service", "serve", "--host", LOOPBACK, "--port", str(port)],
-                cwd=ROOT, env={**os.environ, "DATABASE_URL": url}, stdout=subprocess.DEVNULL,
-                stderr=log,
-            )  # fmt: skip
-        base = f"http://{LOOPBACK}:{port}"
-        try:
-            _wait_ready(base, process)
-            tally = asyncio.run(_soak(f"{base}/graphql", seconds, connections, hostile))
-            rss = peak_rss_kib(process.pid)
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
-        # the server's own account of a dropped connection, before the workdir goes
-        server_log = (workdir / "server.log").read_text(errors="replace").splitlines()
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-    answered = sum(tally.statuses.values())
+    answered = sum(answers.values())
     return {
         "seconds": seconds,
         "connections": connections,
         "hostile_share": hostile,
         "answered": answered,
         "rps": round(answered / seconds, 1),
-        "server_errors_5xx": tally.server_errors,
-        "transport_errors": tally.transport_errors,
-        "transport_errors_by_kind": dict(sorted(tally.transport_kinds.items())),
-        "legit_ok": len(tally.legit_ms),
-        "legit_failed": tally.legit_errors,
-        "legit_p50_ms": round(percentile(tally.legit_ms, 0.5), 1) if tally.legit_ms else None,
-        "legit_p99_ms": round(percentile(tally.legit_ms, 0.99), 1) if tally.legit_ms else None,
-        "server_peak_rss_mib": round(rss / 1024, 1),
-        "answers": dict(sorted(tally.statuses.items())),
-        "server_log_tail": server_log[-40:] if tally.transport_errors else [],
+        "server_errors_5xx": sum(n for k, n in answers.items() if int(k.split(":")[1]) >= 500),
+        "transport_errors": sum(failures.values()),
+        "transport_errors_by_kind": dict(failures),
+        "legit_ok": len(tally.seconds),
+        "legit_failed": tally.errors,
+        "legit_p50_ms": tally.percentile_ms(50),
+        "legit_p99_ms": tally.percentile_ms(99),
+        "answers": dict(sorted(answers.items())),
     }
 
 
-SECTION = "## Soak with hostile traffic"
+def run(seconds: float, connections: int, hostile: float) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="soak-") as workdir:
+        env = {"DATABASE_URL": f"sqlite+aiosqlite:///{workdir}/soak.sqlite3"}
+        seed = [sys.executable, "-m", "service", "seed"]
+        subprocess.run(seed, cwd=ROOT, env={**os.environ, **env}, check=True, capture_output=True)
+        command = [sys.executable, "-m", "service", "serve", "--host", LOOPBACK, "--port", "{port}"]
+        log = Path(workdir) / "server.log"
+        with serve(command, env, log) as (base, pid):
+            result = asyncio.run(soak(f"{base}/graphql", seconds, connections, hostile))
+            result["server_peak_rss_mib"] = round(peak_rss_kib(pid) / 1024, 1)
+        if result["transport_errors"]:  # the server's own account of a dropped connection
+            result["server_log_tail"] = log.read_text(errors="replace").splitlines()[-40:]
+    return result
 
 
-def markdown(result: dict[str, Any]) -> str:
-    answers = ", ".join(f"{kind} {count}" for kind, count in result["answers"].items())
+def markdown(r: dict[str, Any]) -> str:
+    keys = ("answered", "rps", "server_errors_5xx", "transport_errors", "legit_ok")
+    keys += ("legit_failed", "legit_p50_ms", "legit_p99_ms", "server_peak_rss_mib")
+    kinds = ", ".join(f"{kind} {count}" for kind, count in r["answers"].items())
+    failures = ", ".join(f"{k} {n}" for k, n in r["transport_errors_by_kind"].items()) or "none"
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     return "\n".join(
         [
             SECTION,
             "",
-            f"`python -m bench.soak` ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}): "
-            f"`python -m service serve` on the curated dataset (SQLite, default limits), "
-            f"{result['connections']} connections for {result['seconds']:g} s, "
-            f"{result['hostile_share']:.0%} of requests hostile (aliases, depth, cost, circular "
-            "introspection, invalid and unparsable documents, batches, form posts, 200 kB "
-            "bodies, malformed IDs).",
+            f"`python -m bench.soak` ({when}): {r['connections']} connections for "
+            f"{r['seconds']:g} s, {r['hostile_share']:.0%} of requests hostile (aliases, depth, "
+            "cost, circular introspection, invalid and unparsable documents, batches, form "
+            "posts, 200 kB bodies, malformed IDs). Latencies are the legitimate requests'.",
             "",
-            "| answered | req/s | 5xx | transport errors | legitimate ok | legitimate failed "
-            "| legitimate p50 ms | legitimate p99 ms | server peak RSS |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-            f"| {result['answered']} | {result['rps']} | {result['server_errors_5xx']} | "
-            f"{result['transport_errors']} | {result['legit_ok']} | {result['legit_failed']} | "
-            f"{result['legit_p50_ms']} | {result['legit_p99_ms']} | "
-            f"{result['server_peak_rss_mib']} MiB |",
+            *table(" | ".join(keys), [[r[key] for key in keys]]),
+            f"How each kind was answered (kind:status count): {kinds}.",
             "",
-            f"How each kind was answered (kind:status count): {answers}.",
+            f"Transport errors (kind:exception count): {failures}.",
             "",
-            *(
-                [f"Transport errors (kind:exception count): {failures}.", ""]
-                if (
-                    failures := ", ".join(
-                        f"{kind} {count}"
-                        for kind, count in result["transport_errors_by_kind"].items()
-                    )
-                )
-                else []
-            ),
         ]
     )
 
@@ -208,13 +142,9 @@ def markdown(result: dict[str, Any]) -> str:
 def write_section(results_md: Path, section: str) -> None:
     """Replace (or append) this section of RESULTS.md; the rest is bench.run's."""
     text = results_md.read_text() if results_md.exists() else "# Benchmark results\n"
-    if SECTION in text:
-        before, _, rest = text.partition(SECTION)
-        after = rest[rest.find("\n## ") + 1 :] if "\n## " in rest else ""
-        text = before + section + ("\n" + after if after else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    results_md.write_text(text)
+    before, found, rest = text.partition(SECTION)
+    after = rest[rest.find("\n## ") + 1 :] if found and "\n## " in rest else ""
+    results_md.write_text(before.rstrip("\n") + "\n\n" + section + ("\n" + after if after else ""))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -222,11 +152,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--hostile", type=float, default=0.1)
-    parser.add_argument("--output", type=Path, default=ROOT / "bench" / "soak.json")
+    quick = os.environ.get("BENCH_QUICK", "") not in ("", "0")  # beside a quick run's figures
+    results = ROOT / "bench" / ("RESULTS.quick.md" if quick else "RESULTS.md")
+    parser.add_argument("--results", type=Path, default=results)
     args = parser.parse_args(argv)
     result = run(args.seconds, args.connections, args.hostile)
-    args.output.write_text(json.dumps(result, indent=2) + "\n")
-    write_section(ROOT / "bench" / "RESULTS.md", markdown(result))
+    write_section(args.results, markdown(result))
     print(json.dumps(result, indent=2))
     return 0 if result["server_errors_5xx"] == 0 and result["transport_errors"] == 0 else 1
 
