@@ -38,6 +38,17 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("migrate", help="apply pending schema migrations")
     commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
+
+    source = commands.add_parser("source", help="compare a new copy of the source page")
+    source_commands = source.add_subparsers(dest="source_command", required=True, metavar="ACTION")
+    check = source_commands.add_parser(
+        "check", help="list stale quotes and uncovered sentences (exit 1 when a quote is stale)"
+    )
+    check.add_argument("page", type=Path, metavar="PATH", help="the page as text or saved HTML")
+    check.add_argument("--json", action="store_true", help="print a JSON report")
+    check.add_argument(
+        "--dataset", type=Path, default=DEFAULT_DATASET, metavar="PATH", help="default: %(default)s"
+    )
     return parser
 
 
@@ -186,6 +197,19 @@ def export_schema_command(_args: argparse.Namespace, _settings: Settings) -> int
     return 0
 
 
+def source_command(args: argparse.Namespace, _settings: Settings) -> int:
+    """Files only: the dataset and its source as the loader reads them, and the new page."""
+    from service.data.source import PageError, check_source
+
+    try:
+        report = check_source(args.page, args.dataset)
+    except (DatasetError, PageError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(report.as_json() if args.json else report.as_text())
+    return 1 if report.stale else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings()
@@ -194,5 +218,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         "seed": seed_command,
         "migrate": migrate_command,
         "export-schema": export_schema_command,
+        "source": source_command,
     }
     return handlers[args.command](args, settings)
