@@ -39,11 +39,9 @@ QUERIES: dict[str, tuple[str, dict[str, Any]]] = {
         {},
     ),
     "filtered_connection": (
-        "query($region: String) { organizations(first: 5, after: $after, filter: "
+        f'query($region: String) {{ organizations(first: 5, after: "{CURSOR}", filter: '
         "{category: PARTNER, region: $region, agreementKind: MEMBERSHIP}) "
-        "{ totalCount pageInfo { hasNextPage endCursor } edges { cursor node { slug } } } }".replace(
-            "$after", f'"{CURSOR}"'
-        ),
+        "{ totalCount pageInfo { hasNextPage endCursor } edges { cursor node { slug } } } }",
         {"region": "Europe"},
     ),
     "ordered_backward": (
