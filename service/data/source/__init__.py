@@ -6,7 +6,7 @@ longer on the page, and the sentences no quote covers. It reads files only, neve
 database.
 """
 
-from service.data.source.check import Report, Stale, Uncovered, check_source
+from service.data.source.check import QuoteAt, Report, Uncovered, check_source
 from service.data.source.page import PageError
 
-__all__ = ["PageError", "Report", "Stale", "Uncovered", "check_source"]
+__all__ = ["PageError", "QuoteAt", "Report", "Uncovered", "check_source"]

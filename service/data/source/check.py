@@ -36,8 +36,8 @@ KINDS = {
 
 
 @dataclass(frozen=True)
-class Stale:
-    """A quote of the dataset that the page no longer contains."""
+class QuoteAt:
+    """A quote of the dataset and where it is: listed when the page no longer contains it."""
 
     kind: str
     key: str
@@ -62,7 +62,7 @@ class Report:
     quotes: int
     sentences: int
     ignored: int
-    stale: tuple[Stale, ...]
+    stale: tuple[QuoteAt, ...]
     uncovered: tuple[Uncovered, ...]
 
     def summary(self) -> dict[str, Any]:
@@ -78,6 +78,9 @@ class Report:
         }
 
     def as_json(self) -> str:
+        """`{"stale": [{kind, key, field, quote, line}], "uncovered": [{line, sentence}],
+        "summary": {page, format, dataset, quotes, stale, sentences, ignored, uncovered}}`:
+        `line` is in the dataset file for a stale quote and in the page for a sentence."""
         return json.dumps(
             {
                 "stale": [asdict(item) for item in self.stale],
@@ -98,29 +101,24 @@ def check_source(page_path: Path, dataset_path: Path) -> Report:
     page = read_page(page_path)
     root = yaml.compose(dataset_path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
     haystack = normalize_whitespace(page.text)
-    quotes = list(_quotes(dataset))
-    stale = tuple(
-        Stale(kind, key, field, quote, line_of(root, loc))
-        for loc, kind, key, field, quote in quotes
-        if normalize_whitespace(quote) not in haystack
-    )
-    uncovered, total, skipped = _uncovered(page, haystack, dataset, [q[-1] for q in quotes])
+    quotes = list(_quotes(dataset, root))
+    stale = tuple(q for q in quotes if normalize_whitespace(q.quote) not in haystack)
+    uncovered, total, skipped = _uncovered(page, haystack, dataset, [q.quote for q in quotes])
     return Report(page_path, dataset_path, page.form, len(quotes), total, skipped, stale, uncovered)
 
 
-QuoteAt = tuple[tuple[Any, ...], str, str, str, str]
-
-
-def _quotes(dataset: Dataset) -> Iterator[QuoteAt]:
-    """(validation path, kind, key, field, quote) for every quote, in file order."""
+def _quotes(dataset: Dataset, root: yaml.Node | None) -> Iterator[QuoteAt]:
+    """Every quote in file order, at the line the loader's errors would name."""
     for i, org in enumerate(dataset.organizations):
         for j, quote in enumerate(org.quotes):
+            line = line_of(root, ("organizations", i, "quotes", j))
             field = f"organizations[{org.slug}].quotes[{j}]"
-            yield ("organizations", i, "quotes", j), "organization", org.slug, field, quote
+            yield QuoteAt("organization", org.slug, field, quote, line)
     for section in ("agreements", "people", "representations", "initiatives"):
         for i, record in enumerate(getattr(dataset, section)):
+            line = line_of(root, (section, i, "quote"))
             field = f"{section}[{record.slug}].quote"
-            yield (section, i, "quote"), KINDS[section], record.slug, field, record.quote
+            yield QuoteAt(KINDS[section], record.slug, field, record.quote, line)
 
 
 def _uncovered(
