@@ -31,11 +31,18 @@ async def execute_stoppable(
     cancelled (the request's time budget ran out) before it finishes."""
     raw = await conn.get_raw_connection()
     running = asyncio.ensure_future(conn.execute(statement, params))
+    running.add_done_callback(_retrieve)  # even if a second cancellation cuts _stop short
     try:
         return await asyncio.shield(running)
     except asyncio.CancelledError:
         await _stop(running, raw.driver_connection)
         raise
+
+
+def _retrieve(done: "asyncio.Future[Any]") -> None:
+    """Mark a stopped statement's error as seen: stopping it was the point."""
+    if not done.cancelled():
+        done.exception()
 
 
 async def _stop(running: "asyncio.Future[Any]", driver: Any) -> None:

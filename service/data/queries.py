@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import FromClause
 
+from service.data.cancellation import execute_stoppable
 from service.data.models import (
     AGREEMENT_TABLE,
     ORGANIZATION_TABLE,
@@ -93,7 +94,9 @@ def columns(type_name: str, t: FromClause | None = None) -> list[sa.ColumnElemen
 
 
 async def _all(conn: AsyncConnection, query: sa.Executable) -> Rows:
-    return (await conn.execute(query)).all()
+    """The rows of `query`; if the request is cancelled meanwhile (its time budget ran out),
+    the statement is stopped in the database, not left running."""
+    return (await execute_stoppable(conn, query, {})).all()
 
 
 # --- lookups by key ---------------------------------------------------------------------

@@ -6,6 +6,7 @@ the GraphQL types are built from them. There is one loader per relation that
 `service/data/relations.py` defines, and one per type for lookups by id and by slug.
 """
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,12 +25,28 @@ BATCH = 30_000
 Fetch = Callable[[AsyncConnection, Sequence[Any]], Awaitable[Rows]]
 
 
-def _grouped(engine: AsyncEngine, fetch: Fetch) -> DataLoader[int, list[Row]]:
+Running = set["asyncio.Task[Any]"]
+
+
+async def _fetch(running: Running, engine: AsyncEngine, fetch: Fetch, keys: Sequence[Any]) -> Rows:
+    """One batch's rows, on its own short connection. DataLoader runs each batch in a task
+    of its own, which the request's cancellation does not reach: the batch is registered
+    in `running`, so that a request past its time budget can stop it (`Loaders.stop`)."""
+    task = asyncio.current_task()
+    assert task is not None
+    running.add(task)
+    try:
+        async with engine.connect() as conn:
+            return await fetch(conn, keys)
+    finally:
+        running.discard(task)
+
+
+def _grouped(running: Running, engine: AsyncEngine, fetch: Fetch) -> DataLoader[int, list[Row]]:
     """Rows tagged with their `owner` key, split into one list per key."""
 
     async def load(keys: list[int]) -> list[list[Row]]:
-        async with engine.connect() as conn:
-            rows = await fetch(conn, keys)
+        rows = await _fetch(running, engine, fetch, keys)
         grouped: dict[int, list[Row]] = {key: [] for key in keys}
         for row in rows:
             grouped[row.owner].append(row)
@@ -38,12 +55,13 @@ def _grouped(engine: AsyncEngine, fetch: Fetch) -> DataLoader[int, list[Row]]:
     return DataLoader(load_fn=load, max_batch_size=BATCH)
 
 
-def _single(engine: AsyncEngine, fetch: Fetch, key: str) -> DataLoader[Any, Row | None]:
+def _single(
+    running: Running, engine: AsyncEngine, fetch: Fetch, key: str
+) -> DataLoader[Any, Row | None]:
     """At most one row per key (by id or slug); missing keys give None."""
 
     async def load(keys: list[Any]) -> list[Row | None]:
-        async with engine.connect() as conn:
-            rows = await fetch(conn, keys)
+        rows = await _fetch(running, engine, fetch, keys)
         found = {getattr(row, key): row for row in rows}
         return [found.get(k) for k in keys]
 
@@ -74,6 +92,7 @@ class Loaders:
     by_id: dict[str, DataLoader[int, Row | None]]
     by_slug: dict[str, DataLoader[str, Row | None]]
     related: dict[tuple[str, str], DataLoader[int, list[Row]]]
+    running: Running
 
     async def of(self, type_name: str, field: str, owner: int, **arguments: Any) -> list[Row]:
         """The rows of a relation of one owner, narrowed by the arguments it takes."""
@@ -92,14 +111,23 @@ class Loaders:
         assert isinstance(relation, Reference)
         return None if key is None else await self.by_id[relation.target].load(key)
 
+    async def stop(self) -> None:
+        """Cancel the batches still running, and wait until their statements have stopped."""
+        batches = list(self.running)
+        for batch in batches:
+            batch.cancel()
+        await asyncio.gather(*batches, return_exceptions=True)
+
     @classmethod
     def create(cls, engine: AsyncEngine) -> "Loaders":
+        running: Running = set()
         return cls(
-            by_id={name: _single(engine, _by(name, "id"), "id") for name in TABLES},
-            by_slug={name: _single(engine, _by(name, "slug"), "slug") for name in TABLES},
+            by_id={name: _single(running, engine, _by(name, "id"), "id") for name in TABLES},
+            by_slug={name: _single(running, engine, _by(name, "slug"), "slug") for name in TABLES},
             related={
-                key: _grouped(engine, _related(key))
+                key: _grouped(running, engine, _related(key))
                 for key, relation in RELATIONS.items()
                 if not isinstance(relation, Reference)
             },
+            running=running,
         )

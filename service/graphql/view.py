@@ -80,6 +80,7 @@ class GraphQLView(GraphQL[Context, None]):
         except TimeoutError:
             if not budget.expired():
                 raise
+            await context.loaders.stop()  # their statements stop in the database too
         if context.response is not None:
             context.response.status_code = 503
         record = current_request()
