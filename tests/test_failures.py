@@ -136,9 +136,7 @@ async def test_a_missing_table_is_internal_with_a_request_id_on_both_engines(dat
 
 @pytest.mark.dataset("synthetic:10000")
 @pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "resolvers"])
-async def test_a_statement_past_its_time_budget_is_stopped_in_the_database(
-    database_url, compiled
-):
+async def test_a_statement_past_its_time_budget_is_stopped_in_the_database(database_url, compiled):
     settings = Settings(
         database_url=database_url,
         compiled_queries=compiled,
