@@ -53,7 +53,7 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 SHOWN = ("CO_FOUNDED", "PARTNER")  # the categories the partners page lists
 TIMEOUT_MS = 15_000
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.slow]  # a real browser
 
 
 # ------------------------------------------------------------------------ the fixtures

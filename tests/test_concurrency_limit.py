@@ -11,6 +11,7 @@ from tests.queries import DEPTH_6_QUERY
 from tests.utils.live import SentRequests, live_server, wait_until_in_flight
 
 
+@pytest.mark.slow  # a real server, and requests kept in flight for a second
 @pytest.mark.dataset("synthetic:1000")
 async def test_requests_beyond_the_concurrency_limit_get_503(database_url: str, tmp_path: Path):
     # uvicorn counts open connections: with a limit of 3, two in flight leave no room

@@ -1340,6 +1340,7 @@ def live_pair(database_url: str) -> Iterator[OnPrivateLoop[Differential]]:
         yield live
 
 
+@pytest.mark.slow
 @pytest.mark.read_only
 @pytest.mark.parametrize(
     ("values", "examples"),
@@ -1381,6 +1382,7 @@ def test_generated_queries(
 # --- every request the rest of the session sent -------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.replays_session
 async def test_replay_of_every_request_the_session_sent(databases: Databases) -> None:
     """Each distinct request another test sent (recorded by tests/conftest.py), sent again

@@ -34,7 +34,7 @@ from tests.conftest import StatementCounter, serving
 from tests.utils import dataset, global_id
 from tests.utils.live import OnPrivateLoop
 
-pytestmark = pytest.mark.read_only
+pytestmark = [pytest.mark.read_only, pytest.mark.slow]  # hundreds of examples per test
 
 SDL = schema_sdl()
 SCHEMA = graphql.build_schema(SDL)

@@ -40,6 +40,7 @@ def _seconds_until_closed(sock: socket.socket, within_s: float) -> float:
     return took
 
 
+@pytest.mark.slow  # a real server, and KEEP_ALIVE_S of idling
 async def test_an_idle_connection_stays_open_for_keep_alive_s(
     database_url: str, tmp_path: Path
 ) -> None:

@@ -13,7 +13,10 @@ import pytest
 from tests.conftest import ENGINE
 from tests.utils.live import ROOT, env_for, live_server
 
-pytestmark = pytest.mark.skipif(ENGINE != "postgresql", reason="scale-out needs a shared server")
+pytestmark = [
+    pytest.mark.skipif(ENGINE != "postgresql", reason="scale-out needs a shared server"),
+    pytest.mark.slow,  # two real servers
+]
 QUERY = {"query": '{ organization(slug: "usp") { name description } }'}
 
 
