@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pyperf
+
+from bench.report import benchmark
 
 ROOT = Path(__file__).resolve().parent.parent
 LOOPBACK = "127.0.0.1"
@@ -50,8 +51,7 @@ class Tally:
         """pyperf's percentile of the window's latencies, in ms."""
         if not self.seconds:
             return None
-        run = pyperf.Run(self.seconds, metadata={"name": "load"}, collect_metadata=False)
-        return round(pyperf.Benchmark([run]).percentile(p) * 1000, 1)
+        return round(benchmark("load", self.seconds).percentile(p) * 1000, 1)
 
 
 async def generate(

@@ -1,15 +1,9 @@
 """The benchmark suite: `python -m bench.run [--quick] [--engines sqlite,postgresql]
 [--sizes 1000,10000,100000] [--workloads W1,W2] [--no-http] [--no-stability] [--rebuild]`,
-or `make bench` (BENCH_QUICK=1 for the quick subset).
-
-For each engine: build or restore the datasets (curated, then synthetic at each size), run
-the in-process workloads once per dataset in a process of its own (bench/workloads.py), then
-the stability step (many W3 requests in a row in a child process, tests/stress_requests.py,
-so a crash is a result), then serve the app with uvicorn (1 and 2 workers, each path in
-turn) and load it over loopback HTTP (bench/load.py). pyperf holds the samples
-(bench/results/{compiled,resolver,floor}.json) and computes the statistics; RESULTS.md is
-written from them (quick runs: bench/results.quick/ and RESULTS.quick.md).
-"""
+or `make bench` (BENCH_QUICK=1 for the quick subset); bench/README.md says what each step
+measures. Per engine: the datasets, the in-process workloads once per dataset in a process
+of their own (bench/workloads.py), the stability runs, then HTTP load (bench/load.py). The
+samples go to pyperf files in bench/results/, RESULTS.md is written from them."""
 
 import argparse
 import datetime
@@ -182,10 +176,8 @@ def git(*args: str) -> str:
 
 def commit() -> str:
     """HEAD, and how many files under service/ differ from it (others edit the tree)."""
-    changed = len(git("status", "--porcelain", "--", "service").splitlines())
-    return git("rev-parse", "--short", "HEAD") + (
-        f" + {changed} changed in service/" * bool(changed)
-    )
+    head, changed = git("rev-parse", "--short", "HEAD"), git("status", "--porcelain", "service")
+    return head + (f" + {len(changed.splitlines())} changed in service/" if changed else "")
 
 
 def main(argv: list[str] | None = None) -> int:

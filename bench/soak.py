@@ -38,6 +38,8 @@ COST = (
     "{ organizations(first: 100) { nodes { agreements { parties { agreements "
     "{ parties { agreements { parties { slug } } } } } } } } }"
 )
+HUGE = b'{"query": "' + b" " * 200_000 + b'{ __typename }"}'  # 200 kB
+FORM = {"content-type": "application/x-www-form-urlencoded"}
 INTROSPECTION = "{ __schema { types { fields { type { fields { type { name } } } } } } }"
 HOSTILE: dict[str, dict[str, Any]] = {
     "aliases": {"json": {"query": "{ " + " ".join(f"a{i}: __typename" for i in range(500)) + " }"}},
@@ -47,14 +49,8 @@ HOSTILE: dict[str, dict[str, Any]] = {
     "invalid": {"json": {"query": "{ organizaton { nme } }"}},
     "syntax": {"json": {"query": "{ organizations( "}},
     "batch": {"json": [{"query": "{ __typename }"}] * 50},
-    "form-post": {
-        "content": b"query=%7B__typename%7D",
-        "headers": {"content-type": "application/x-www-form-urlencoded"},
-    },
-    "huge-body": {
-        "content": b'{"query": "' + b" " * 200_000 + b'{ __typename }"}',
-        "headers": {"content-type": "application/json"},
-    },
+    "form-post": {"content": b"query=%7B__typename%7D", "headers": FORM},
+    "huge-body": {"content": HUGE, "headers": {"content-type": "application/json"}},
     "bad-id": {"json": {"query": '{ node(id: "!!!") { id } }'}},
 }
 SECTION = "## Soak with hostile traffic"

@@ -152,30 +152,24 @@ class Answer:
 
 
 @dataclass
-class Samples:
-    """One path's (or the floor's) samples: seconds, statement counts, answer size."""
-
-    seconds: list[float] = field(default_factory=list)
-    statements: set[int] = field(default_factory=set)
-    size: int = 0
-    compiled: int = 0  # answers given by one SQL text statement
-
-    def add(self, answer: Answer) -> None:
-        self.seconds.append(answer.seconds)
-        self.statements.add(answer.statements)
-        self.size = answer.size
-        self.compiled += answer.compiled
-
-
-@dataclass
 class Series:
-    """A workload's samples on both paths and the floor, and what their answers agreed on."""
+    """A workload's samples on both paths and the floor (seconds, statement counts, answer
+    size, answers given by one SQL text statement), and what their answers agreed on."""
 
-    compiled: Samples = field(default_factory=Samples)
-    resolver: Samples = field(default_factory=Samples)
-    floor: Samples = field(default_factory=Samples)
+    paths: dict[str, dict[str, Any]] = field(default_factory=dict)
     compared: int = 0
     differences: list[str] = field(default_factory=list)
+
+    def add(self, path: str, answer: Answer) -> None:
+        new = {"seconds": [], "statements": [], "answered_compiled": 0}
+        figures = self.paths.setdefault(path, new)
+        figures["seconds"].append(answer.seconds)
+        figures["statements"] = sorted({*figures["statements"], answer.statements})
+        figures["bytes"] = answer.size
+        figures["answered_compiled"] += answer.compiled
+
+    def seconds(self, path: str) -> list[float]:
+        return self.paths.get(path, {}).get("seconds", [])
 
     def compare(self, left: Any, right: Any, what: str) -> None:
         """Two answers as JSON text with key order: clients may read them in order."""
@@ -188,14 +182,7 @@ class Series:
 
     def result(self, workload: str, title: str, **extra: Any) -> dict[str, Any]:
         result = {"workload": workload, "title": title, "rss_kib": rss_kib(), **extra}
-        for name in ("compiled", "resolver", "floor"):
-            if (samples := getattr(self, name)).seconds:
-                result[name] = {
-                    "seconds": samples.seconds,
-                    "statements": sorted(samples.statements),
-                    "bytes": samples.size,
-                    "answered_compiled": samples.compiled,
-                }
+        result |= self.paths
         if self.differences:
             result["error"] = (
                 f"answers differ in {len(self.differences)} of {self.compared} comparisons; "
@@ -275,22 +262,22 @@ async def measure(
     gc.collect()
     series, resolver_budget = Series(), resolver_budget or budget
     spent = {"compiled": 0.0, "resolver": 0.0}
-    while budget.more(len(series.compiled.seconds), spent["compiled"]):
+    while budget.more(len(series.seconds("compiled")), spent["compiled"]):
         started = time.perf_counter()
-        floor_first = len(series.compiled.seconds) % 2 == 1
+        floor_first = len(series.seconds("compiled")) % 2 == 1
         low = await floor() if floor is not None and floor_first else None
         answer = await request(apps["compiled"], query, variables)
         if floor is not None and not floor_first:
             low = await floor()
         spent["compiled"] += time.perf_counter() - started
-        series.compiled.add(answer)
+        series.add("compiled", answer)
         if low is not None:
-            series.floor.add(low)
+            series.add("floor", low)
             series.compare(low.body["data"], answer.body["data"], "the floor vs the service")
-        if resolver_budget.more(len(series.resolver.seconds), spent["resolver"]):
+        if resolver_budget.more(len(series.seconds("resolver")), spent["resolver"]):
             other = await request(apps["resolver"], query, variables)
             spent["resolver"] += other.seconds
-            series.resolver.add(other)
+            series.add("resolver", other)
             series.compare(answer.body, other.body, "compiled vs resolver")
     return series
 
@@ -343,14 +330,14 @@ async def w5(ctx: Context) -> list[dict[str, Any]]:
     of both paths in turn and the answers compared (cursors included). The first walk warms
     up, untimed."""
     budget, series, walks = ctx.plan.walks, Series(), -1
-    while budget.more(max(walks, 0), sum(series.compiled.seconds)):
+    while budget.more(max(walks, 0), sum(series.seconds("compiled"))):
         after: str | None = None
         while True:
             variables = {"after": after}
             answer, other = [await request(a, PAGE_QUERY, variables) for a in ctx.apps.values()]
             if walks >= 0:
-                series.compiled.add(answer)
-                series.resolver.add(other)
+                series.add("compiled", answer)
+                series.add("resolver", other)
                 series.compare(answer.body, other.body, f"the page after {after}")
             page = answer.body["data"]["organizations"]["pageInfo"]
             if not page["hasNextPage"]:
@@ -359,7 +346,7 @@ async def w5(ctx: Context) -> list[dict[str, Any]]:
         walks += 1
         if walks == 0:  # after the warm-up
             gc.collect()
-    per_walk = len(series.compiled.seconds) // walks
+    per_walk = len(series.seconds("compiled")) // walks
     return [series.result("W5", "page through all organizations", pages_per_walk=per_walk)]
 
 
@@ -380,8 +367,8 @@ async def w6(ctx: Context) -> list[dict[str, Any]]:
         node_id = ids[number % len(ids)]
         answer, other = [await lookup(app, node_id) for app in ctx.apps.values()]
         if number >= 0:  # after the warm-up
-            series.compiled.add(answer)
-            series.resolver.add(other)
+            series.add("compiled", answer)
+            series.add("resolver", other)
             series.compare(answer.body, other.body, f"node({node_id})")
     return [series.result("W6", "node(id:) lookup")]
 
