@@ -243,10 +243,13 @@ async def test_organization_agreements_include_those_of_its_units(gql):
         assert dated == sorted(dated), slug
 
 
-async def test_isct_agreements_include_its_journals_affiliation(gql):
-    body = await gql('{ organization(slug: "isct") { agreements { title } } }')
-    titles = {a["title"] for a in ok(body)["organization"]["agreements"]}
-    assert "ABTCel-Gen affiliation with Cytotherapy" in titles  # cytotherapy is ISCT's unit
+async def test_isct_agreements_leave_out_its_journals_affiliation(gql):
+    """Cytotherapy is ISCT's official journal, not a unit of ISCT: its affiliation with
+    ABTCel-Gen does not roll up into ISCT's agreements."""
+    body = await gql('{ organization(slug: "isct") { agreements { title } units { slug } } }')
+    isct = ok(body)["organization"]
+    assert "ABTCel-Gen affiliation with Cytotherapy" not in {a["title"] for a in isct["agreements"]}
+    assert "cytotherapy" not in {u["slug"] for u in isct["units"]}
 
 
 async def test_organization_agreements_filter_by_kind(gql):

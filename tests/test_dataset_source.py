@@ -473,3 +473,166 @@ def test_on_behalf_of_follows_the_role(dataset: Dataset) -> None:
                     f"{rep.slug}: sits at {rep.organization}, role says {match['seat']}"
                 )
     assert not problems
+
+
+# ------------------------------------------------------- 7. saying no more than the page
+
+# Words that date a beginning; an agreement's or body's year must follow one in its quote.
+BEGINNING = re.compile(r"\b(?:since|signed|co-founded|founded|established|creation)\b", re.I)
+SENTENCE_END = re.compile(r"[.;]\s")
+
+
+def beginning_before(text: str, position: int) -> str | None:
+    """The word of beginning that governs the year at `position`: the last one before it in
+    its sentence, with no other year in between."""
+    sentence_start = max((m.end() for m in SENTENCE_END.finditer(text, 0, position)), default=0)
+    words = list(BEGINNING.finditer(text, sentence_start, position))
+    if not words or YEAR.search(text, words[-1].end(), position):
+        return None
+    return words[-1].group().casefold()
+
+
+def dated_in(quote: str, year: int) -> set[str]:
+    """The words of beginning that govern `year` wherever the quote states it."""
+    text = normalize_whitespace(quote)
+    found = (beginning_before(text, m.start()) for m in re.finditer(rf"\b{year}\b", text))
+    return {word for word in found if word}
+
+
+def test_agreement_years_are_the_year_it_began(dataset: Dataset) -> None:
+    """A year the page gives for something else ("most recently ... in 2019") is no start."""
+    problems = []
+    for agreement in dataset.agreements:
+        if agreement.year is None:
+            continue
+        words = dated_in(agreement.quote, agreement.year)
+        if agreement.kind.value == "MEMORANDUM_OF_UNDERSTANDING":
+            words &= {"signed"}
+        if not words:
+            problems.append(f"{agreement.slug}: {agreement.year}")
+    assert not problems, f"years the quote does not give as a beginning: {problems}"
+
+
+def test_founding_years_are_stated_as_foundings(dataset: Dataset) -> None:
+    problems = [
+        f"{org.slug}: {org.founded_year}"
+        for org in dataset.organizations
+        if org.founded_year is not None
+        and not any(
+            dated_in(quote, org.founded_year) & {"founded", "established", "creation"}
+            for quote in org.quotes
+        )
+    ]
+    assert not problems
+
+
+def test_a_recurrence_qualifies_the_initiative_itself(dataset: Dataset) -> None:
+    """An "Annual Cord Blood Connect workshop" states one; receptions "at ISCT Annual
+    Meetings" do not: the recurrence word must stand right before the initiative's name."""
+    problems = []
+    for initiative in dataset.initiatives:
+        if initiative.recurrence is None:
+            continue
+        words = RECURRENCE_WORDS.get(initiative.recurrence, ())
+        if not any(mentions((initiative.quote,), f"{w} {initiative.name}") for w in words):
+            problems.append(f"{initiative.slug}: {initiative.recurrence!r}")
+    assert not problems
+
+
+def section_text(org: OrganizationRecord) -> str:
+    """What the page says about a body: its block, from its heading to "View Website", for a
+    body with a heading; otherwise the excerpts it quotes."""
+    headings = {normalize_whitespace(h.line) for h in partner_headings()}
+    heading = next((q for q in org.quotes if normalize_whitespace(q) in headings), None)
+    if heading is None:
+        return " ".join(org.quotes)
+    start = next(i for i, line in enumerate(LINES) if line == normalize_whitespace(heading))
+    end = next(i for i in range(start + 1, len(LINES)) if VIEW_WEBSITE.match(LINES[i]))
+    return " ".join(LINES[start + 1 : end])
+
+
+def without_own_names(text: str, org: OrganizationRecord) -> str:
+    """The text with the body's own name and acronym taken out (case-insensitive)."""
+    for label in sorted(filter(None, (org.name, org.acronym)), key=len, reverse=True):
+        text = re.sub(re.escape(label), " ", text, flags=re.IGNORECASE)
+    return text
+
+
+def test_every_region_is_stated_in_the_body_s_own_text_not_its_name(dataset: Dataset) -> None:
+    """A region must appear in what the page says about the body ("in Europe", "the Korean
+    BMT audience"), not only inside a name ("ISCT Europe")."""
+    problems = []
+    for org in dataset.organizations:
+        text = normalize_whitespace(without_own_names(section_text(org), org))
+        for region in org.regions:
+            if not re.search(rf"\b{re.escape(region)}", text, re.IGNORECASE):
+                problems.append(f"{org.slug}: {region!r}")
+    assert not problems
+
+
+def tokens(text: str) -> list[str]:
+    """Words, case-folded, "&" read as "and", and "and" and "the" dropped, so that
+    "Sciences, Engineering, and Medicine's" compares with "Sciences Engineering Medicine"."""
+    words = re.findall(r"\w+", text.casefold().replace("&", " and "))
+    return [word for word in words if word not in ("and", "the")]
+
+
+def states_containment(quote: str, unit: OrganizationRecord, parent: OrganizationRecord) -> bool:
+    """The page puts the unit inside its parent: the unit's name starts with the parent's
+    acronym ("ISCT Commercialization Committee", "WHO ... Programme"), or the parent's name or
+    acronym stands right before it ("Medicine's Forum", "ICCBBAA Cellular Therapy ...", the
+    page's misspelling a longer word)."""
+    name = tokens(unit.name)
+    labels = [tokens(label) for label in (parent.name, parent.acronym) if label]
+    if any(name[: len(label)] == label for label in labels):
+        return True
+    words = tokens(quote)
+    for start in range(len(words) - len(name) + 1):
+        if words[start : start + len(name)] != name:
+            continue
+        before = words[:start]
+        if before and before[-1] == "s":  # a possessive: the page's "Medicine's Forum"
+            before = before[:-1]
+        for label in labels:
+            head, last = before[-len(label) : -1], before[-1:]
+            if head == label[:-1] and last and last[0].startswith(label[-1]):
+                return True
+    return False
+
+
+def test_a_parent_is_only_one_the_page_states_as_containing_the_unit(dataset: Dataset) -> None:
+    """The page calls Cytotherapy "the Official Journal of ISCT": ISCT's journal, not a body
+    inside ISCT. Units roll up into their parent, so a wrong parent makes the parent party
+    to what it is not."""
+    orgs = {o.slug: o for o in dataset.organizations}
+    problems = [
+        f"{org.slug} in {org.parent}"
+        for org in dataset.organizations
+        if org.parent is not None
+        and not any(states_containment(q, org, orgs[org.parent]) for q in org.quotes)
+    ]
+    assert not problems
+
+
+def test_every_description_is_a_verbatim_span_of_the_page(dataset: Dataset) -> None:
+    records: list[OrganizationRecord | AgreementRecord | InitiativeRecord] = [
+        *dataset.organizations, *dataset.agreements, *dataset.initiatives,
+    ]  # fmt: skip
+    paraphrased = [
+        r.slug
+        for r in records
+        if r.description and normalize_whitespace(r.description) not in HAYSTACK
+    ]
+    assert not paraphrased
+
+
+def test_agreement_and_initiative_descriptions_are_spans_of_their_quote(dataset: Dataset) -> None:
+    """The header's promise: "for agreements and initiatives it is a short span of it"."""
+    records: list[AgreementRecord | InitiativeRecord] = [*dataset.agreements, *dataset.initiatives]
+    outside = [
+        r.slug
+        for r in records
+        if r.description
+        and normalize_whitespace(r.description) not in normalize_whitespace(r.quote)
+    ]
+    assert not outside
