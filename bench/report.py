@@ -171,6 +171,7 @@ def details(found: list[Row], engine: str) -> list[str]:
         notes = [row.entry.get("title", "")]
         if "pages_per_walk" in row.entry:
             notes.append(f"per page; {row.entry['pages_per_walk']} pages a walk")
+        notes.append(f"{row.entry.get('compared', 0)} answers compared")
         notes += [f"**{row.entry['error'][:300]}**"] if "error" in row.entry else []
         n = " / ".join(str(row.b[p].get_nvalue()) if p in row.b else NONE for p in PATHS)
         times = [f"{row.ms(p)} ({row.ms(p, 90)})" for p in PATHS]

@@ -181,7 +181,8 @@ class Series:
             self.differences.append(f"{what} at {at}: {a[start : at + 60]} vs {b[start : at + 60]}")
 
     def result(self, workload: str, title: str, **extra: Any) -> dict[str, Any]:
-        result = {"workload": workload, "title": title, "rss_kib": rss_kib(), **extra}
+        result = {"workload": workload, "title": title, "compared": self.compared, **extra}
+        result["rss_kib"] = rss_kib()
         result |= self.paths
         if self.differences:
             result["error"] = (
@@ -356,20 +357,15 @@ async def w6(ctx: Context) -> list[dict[str, Any]]:
     lists = [[node["id"] for node in connection["nodes"]] for connection in data.values()]
     ids = [i for i in itertools.chain(*itertools.zip_longest(*lists)) if i is not None][:100]
     series = Series()
-
-    async def lookup(app: App, node_id: str) -> Answer:
-        answer = await request(app, NODE_QUERY, {"id": node_id})
-        if answer.body["data"]["node"] is None:
-            raise WorkloadError(f"node({node_id!r}) is null")
-        return answer
-
     for number in range(-ctx.plan.standard.warmup, ctx.plan.lookups):
-        node_id = ids[number % len(ids)]
-        answer, other = [await lookup(app, node_id) for app in ctx.apps.values()]
+        variables = {"id": ids[number % len(ids)]}
+        answer, other = [await request(app, NODE_QUERY, variables) for app in ctx.apps.values()]
+        if answer.body["data"]["node"] is None:
+            raise WorkloadError(f"node({variables['id']!r}) is null")
         if number >= 0:  # after the warm-up
             series.add("compiled", answer)
             series.add("resolver", other)
-            series.compare(answer.body, other.body, f"node({node_id})")
+            series.compare(answer.body, other.body, f"node({variables['id']})")
     return [series.result("W6", "node(id:) lookup")]
 
 
