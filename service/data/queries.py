@@ -10,6 +10,7 @@ connections' filters, orders and pages and the search from the same builders.
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,11 +20,14 @@ from sqlalchemy.sql import FromClause
 from service.data.cancellation import execute_stoppable
 from service.data.models import (
     AGREEMENT_TABLE,
+    INITIATIVE_TABLE,
+    ORGANIZATION_SOURCE_TABLE,
     ORGANIZATION_TABLE,
     PARTY_TABLE,
     PERSON_TABLE,
     REGION_TABLE,
     REPRESENTATION_TABLE,
+    REVISION_TABLE,
 )
 from service.data.relations import (
     RELATIONS,
@@ -36,10 +40,17 @@ from service.data.relations import (
     scope,
     scope_pairs,
 )
-from service.data.search_index import SEARCH_INDEX, fts5_match, tsquery
+from service.data.search_index import (
+    NAME_COLUMNS,
+    NAME_WEIGHTS,
+    SEARCH_INDEX,
+    fts5_match,
+    ts_query,
+)
 from service.data.text import fold
 
 ORG = ORGANIZATION_TABLE
+REVISION = REVISION_TABLE
 REGION = REGION_TABLE
 AGREEMENT = AGREEMENT_TABLE
 PARTY = PARTY_TABLE
@@ -77,12 +88,17 @@ def _initiative(t: FromClause) -> dict[str, sa.ColumnElement[Any]]:
     return {name: t.c[name] for name in names.split()}
 
 
+def _initiative_participant(t: FromClause) -> dict[str, sa.ColumnElement[Any]]:
+    return {name: t.c[name] for name in ("initiative_id", "organization_id", "role")}
+
+
 SERVED: dict[str, Served] = {
     "Organization": _organization,
     "Agreement": _agreement,
     "Person": _person,
     "Representation": _representation,
     "Initiative": _initiative,
+    "InitiativeParticipant": _initiative_participant,
 }
 assert set(SERVED) == set(TABLES)
 
@@ -174,28 +190,37 @@ async def related(
 # --- full-text search -------------------------------------------------------------------
 
 
-EXACT_KEY_BONUS = 1000.0  # far beyond any text score: typing an acronym finds that body first
+TIER = 1_000_000  # a rank's tier times this, plus a length: more than any name is long
+
+
+def _tier_of(dialect: str, terms: list[str]) -> sa.ColumnElement[bool] | sa.TextClause:
+    """Whether every term occurs in the acronym or the name (tier 2)."""
+    if dialect == "sqlite":
+        return sa.text(
+            "search_index.rowid IN (SELECT rowid FROM search_index WHERE search_index MATCH :names)"
+        ).bindparams(names=fts5_match(terms, NAME_COLUMNS))
+    return sa.column("document").op("@@")(ts_query(terms, NAME_WEIGHTS))
 
 
 def matching(dialect: str, terms: list[str], kind: str | None = None) -> sa.Select[Any]:
-    """(kind, slug, rank) of the indexed nodes that match every term; lower rank is better."""
-    rank: sa.ColumnElement[Any]
+    """(kind, slug, rank) of the indexed nodes that match every term; lower rank is better.
+    The rank is the tier (search_index.py) times TIER, plus the length of the name (tiers
+    0-2) or of the description (tier 3); the same numbers on both engines."""
     condition: sa.ColumnElement[bool] | sa.TextClause
-    exact = sa.case((SEARCH_INDEX.c["keys"] == " ".join(terms), EXACT_KEY_BONUS), else_=0.0)
     if dialect == "sqlite":
-        # bm25 weights per column (kind, slug, keys, name, body): an acronym hit counts
-        # most, then a name, then a description.
-        rank = sa.func.bm25(sa.text("search_index"), 0.0, 0.0, 100.0, 10.0, 1.0) - exact
         condition = sa.text("search_index MATCH :match").bindparams(match=fts5_match(terms))
     else:
-        query = sa.func.to_tsquery("english", tsquery(terms))
-        document: sa.ColumnClause[Any] = sa.column("document")
-        rank = -sa.func.ts_rank_cd(document, query) - exact
-        condition = document.op("@@")(query)
-    select = sa.select(SEARCH_INDEX.c.kind, SEARCH_INDEX.c.slug, rank.label("rank")).where(
-        condition
+        condition = sa.column("document").op("@@")(ts_query(terms))
+    index, exact = SEARCH_INDEX.c, " ".join(terms)
+    name_length = sa.func.length(index.name)
+    rank = sa.case(
+        (index["keys"] == exact, name_length),
+        (index.name == exact, TIER + name_length),
+        (_tier_of(dialect, terms), 2 * TIER + name_length),
+        else_=3 * TIER + sa.func.coalesce(sa.func.length(index.body), 0),
     )
-    return select.where(SEARCH_INDEX.c.kind == kind) if kind else select
+    select = sa.select(index.kind, index.slug, rank.label("rank")).where(condition)
+    return select.where(index.kind == kind) if kind else select
 
 
 def search_query(dialect: str, terms: list[str], limit: int) -> sa.Select[Any]:
@@ -204,7 +229,7 @@ def search_query(dialect: str, terms: list[str], limit: int) -> sa.Select[Any]:
     return (
         sa.select(ranked.c.kind, ranked.c.slug, ranked.c.rank)
         .order_by(ranked.c.rank, ranked.c.kind, ranked.c.slug)
-        .limit(limit)
+        .limit(constant(limit))
     )
 
 
@@ -291,7 +316,10 @@ def keyset_query(query: sa.Select[Any], ordering: Ordering, window: Window) -> s
         query = query.where(key_tuple > bound if descending else key_tuple < bound)
     reverse = descending != window.backward
     reading = [key.desc() if reverse else key.asc() for key in ordering.keys]
-    return query.add_columns(*ordering.key_columns()).order_by(*reading).limit(window.limit + 1)
+    # The page size is part of the statement's text, as a literal: a generic plan cannot
+    # then mistake a 101-row page for an unbounded read.
+    rows = constant(window.limit + 1)
+    return query.add_columns(*ordering.key_columns()).order_by(*reading).limit(rows)
 
 
 async def keyset_page(
@@ -383,3 +411,39 @@ def agreements_query(
 async def dataset_revision(conn: AsyncConnection) -> int:
     result = await conn.execute(sa.text("SELECT revision FROM dataset_revision WHERE id = 1"))
     return int(result.scalar() or 0)
+
+
+# --- the dataset as a whole -------------------------------------------------------------
+
+
+async def dataset_state(conn: AsyncConnection) -> tuple[int, datetime | None]:
+    """The revision and the time of the load that last changed the data (UTC; none before
+    the first load, or for a load made before the time was kept)."""
+    row = (
+        await conn.execute(sa.select(REVISION.c.revision, REVISION.c.loaded_at).limit(1))
+    ).first()
+    if row is None:
+        return 0, None
+    loaded_at: datetime | None = row.loaded_at
+    if loaded_at is not None:  # SQLite hands back the UTC time without its zone
+        loaded_at = loaded_at.replace(tzinfo=UTC) if loaded_at.tzinfo is None else loaded_at
+        loaded_at = loaded_at.astimezone(UTC)
+    return int(row.revision), loaded_at
+
+
+async def source_documents(conn: AsyncConnection) -> Rows:
+    """(document, quotes) for every source document the stored excerpts cite, by name."""
+    cited = sa.union_all(
+        sa.select(ORGANIZATION_SOURCE_TABLE.c.document.label("document")),
+        *(
+            sa.select(table.c.source_document).where(table.c.source_quote.is_not(None))
+            for table in (AGREEMENT, REPRESENTATION, INITIATIVE_TABLE)
+        ),
+    ).subquery("cited")
+    query = (
+        sa.select(cited.c.document, sa.func.count().label("quotes"))
+        .where(cited.c.document.is_not(None))
+        .group_by(cited.c.document)
+        .order_by(cited.c.document)
+    )
+    return await _all(conn, query)

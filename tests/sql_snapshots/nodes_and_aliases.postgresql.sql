@@ -3,7 +3,7 @@ level4 AS NOT MATERIALIZED (SELECT t3.id AS id, json_build_object('id', rtrim(tr
 level15 AS NOT MATERIALIZED (SELECT t14.id AS id, json_build_object('slug', t14.slug) AS j FROM organization t14),
 level16 AS NOT MATERIALIZED (SELECT t7.id AS id, json_build_object('initiatives', coalesce((SELECT json_agg(json_build_object('name', t8.name, 'organizations', coalesce((SELECT json_agg((SELECT j FROM level15 WHERE id = s13.member) ORDER BY s13.position) FROM (SELECT l12.organization_id AS member, l12.position AS position 
 FROM initiative_organization AS l12 
-WHERE l12.initiative_id = t8.id) s13), '[]'::json)) ORDER BY t8.name, t8.slug) FROM initiative t8 WHERE t8.id IN (SELECT l9.initiative_id 
+WHERE l12.role = 'ORGANIZER' AND l12.initiative_id = t8.id) s13), '[]'::json)) ORDER BY t8.name, t8.slug) FROM initiative t8 WHERE t8.id IN (SELECT l9.initiative_id 
 FROM initiative_organization AS l9 
 WHERE l9.organization_id IN (SELECT t7.id UNION ALL SELECT u10.id 
 FROM organization AS u10 

@@ -3,7 +3,7 @@ level4 AS NOT MATERIALIZED (SELECT t3.id AS id, json_object('id', gql_id('Organi
 level15 AS NOT MATERIALIZED (SELECT t14.id AS id, json_object('slug', t14.slug) AS j FROM organization t14),
 level16 AS NOT MATERIALIZED (SELECT t7.id AS id, json_object('initiatives', json((SELECT json_group_array(json(e)) FROM (SELECT json_object('name', t8.name, 'organizations', json((SELECT json_group_array(json(e)) FROM (SELECT (SELECT j FROM level15 WHERE id = s13.member) AS e FROM (SELECT l12.organization_id AS member, l12.position AS position 
 FROM initiative_organization AS l12 
-WHERE l12.initiative_id = t8.id) s13 ORDER BY s13.position)))) AS e FROM initiative t8 WHERE t8.id IN (SELECT l9.initiative_id 
+WHERE l12.role = 'ORGANIZER' AND l12.initiative_id = t8.id) s13 ORDER BY s13.position)))) AS e FROM initiative t8 WHERE t8.id IN (SELECT l9.initiative_id 
 FROM initiative_organization AS l9 
 WHERE l9.organization_id IN (SELECT t7.id UNION ALL SELECT u10.id 
 FROM organization AS u10 
