@@ -1,13 +1,40 @@
 """The full-text search index: one row per searchable node, rebuilt by the seed loader in the
 same transaction as the data it indexes, so search never disagrees with the tables.
 
-SQLite indexes with FTS5, PostgreSQL with a generated tsvector (see the first migration);
-both hold the same (kind, slug, keys, name, body) rows. `keys` holds what a user types to name
-a thing exactly (an acronym) and ranks above a name, which ranks above a description.
+SQLite indexes with FTS5, PostgreSQL with a generated tsvector (migration 0004); both hold the
+same (kind, slug, keys, name, body) rows. `keys` holds what a user types to name a thing
+exactly (an acronym), `name` its name or title, `body` the prose about it.
 
 The rows' text is `search_fold`ed in Python (service/data/text.py), as are the words of a
 query: case and accents are settled before either engine sees the text, so they match alike
 on both (SQLite's tokenizer and PostgreSQL's to_tsvector, under any locale, fold differently).
+`keys` and `name` are stored as their words (`search_terms`) joined by single spaces, so the
+engines split them as a query is split ("ISCT-EU", "ANd&tAT" and "Joint Accreditation
+Committee-ISCT & EBMT" hold the words a user types) and an exact acronym or name is plain
+equality with the query's words. `body` stays folded prose, split by each engine.
+
+Matching, the same on both engines: every word of the query must occur in the row, the last
+one as a prefix (search as you type), no word is ever dropped. SQLite's FTS5 tokenizer
+(`porter unicode61`) keeps stop words and stems every column; PostgreSQL's document holds
+each column twice, under the `simple` configuration (every word as written, stop words
+included: "who", "the") and under `english` (stemmed, stop words dropped), and a query word
+matches either. So "WHO" finds the World Health Organization on both, and "organizations"
+finds "organization" on both through the stemmer.
+
+Ranking, the same on both engines (`rank`, lower is better, ties by kind then slug):
+  0. an exact acronym: the query's words are the acronym's words;
+  1. an exact name: the query's words are the name's words;
+  2. a name match: every word occurs in the acronym or the name;
+  3. a text match: the rest.
+Within tiers 0-2 a shorter name ranks first (the words cover more of it), within tier 3 a
+shorter description. Neither engine's relevance score (bm25, ts_rank_cd) is used: they
+weigh words differently, so the same rows would come back in a different order.
+
+What still differs: the stemmers (SQLite's Porter, PostgreSQL's Snowball English) reduce a
+few words differently, so a word in another inflection can match on one engine only; and
+`body` is split by each engine's own parser, which on PostgreSQL keeps URLs, host names,
+e-mail addresses, paths and numbers with dots or slashes ("2021/2022", "3.5") as single
+tokens, so a word inside one is found there only as the token's start.
 """
 
 import re
@@ -80,12 +107,13 @@ def _documents() -> list[sa.Select[Any]]:
 
 
 def folded(kind: str, slug: str, keys: str | None, name: str, body: str | None) -> Row:
-    """An index row with its text as the engines must see it."""
+    """An index row with its text as the engines must see it (idempotent: a stored row
+    folds to itself)."""
     return {
         "kind": kind,
         "slug": slug,
-        "keys": None if keys is None else search_fold(keys),
-        "name": search_fold(name),
+        "keys": None if keys is None else words(keys),
+        "name": words(name),
         "body": None if body is None else search_fold(body),
     }
 
@@ -98,7 +126,7 @@ async def rebuild_search_index(conn: AsyncConnection) -> None:
             await conn.execute(sa.insert(SEARCH_INDEX), rows)
 
 
-TOKEN = re.compile(r"\w+", re.UNICODE)
+TOKEN = re.compile(r"[^\W_]+")  # letters and digits: "_" splits words, as in both engines
 
 
 def search_terms(query: str) -> list[str]:
@@ -106,12 +134,33 @@ def search_terms(query: str) -> list[str]:
     return TOKEN.findall(search_fold(query))
 
 
-def fts5_match(terms: list[str]) -> str:
-    """Every term must match, the last one as a prefix (search as you type)."""
+def words(text: str) -> str:
+    """`text` as the index stores an acronym or a name: its words, joined by single spaces."""
+    return " ".join(search_terms(text))
+
+
+NAME_COLUMNS = "{keys name}"  # an FTS5 column filter
+
+
+def fts5_match(terms: list[str], columns: str | None = None) -> str:
+    """Every term must match (in `columns`, when given), the last one as a prefix."""
     quoted = [f'"{term}"' for term in terms]
     quoted[-1] += "*"
-    return " ".join(quoted)
+    expression = " ".join(quoted)
+    return f"{columns} : ({expression})" if columns else expression
 
 
-def tsquery(terms: list[str]) -> str:
-    return " & ".join(f"{term}:*" for term in terms)
+NAME_WEIGHTS = "AB"  # the weights of keys and name in PostgreSQL's document
+
+
+def ts_query(terms: list[str], weights: str = "") -> sa.ColumnElement[Any]:
+    """Every term must match (at `weights`, when given), the last one as a prefix: each as
+    written (`simple`) or stemmed (`english`, which has nothing to say of a stop word)."""
+    query: sa.ColumnElement[Any] | None = None
+    for n, term in enumerate(terms):
+        label = ("*" if n == len(terms) - 1 else "") + weights
+        text = f"{term}:{label}" if label else term
+        either = sa.func.to_tsquery("simple", text).op("||")(sa.func.to_tsquery("english", text))
+        query = either if query is None else query.op("&&")(either)
+    assert query is not None, "a search has at least one word"
+    return query
