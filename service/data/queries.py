@@ -284,7 +284,8 @@ class Page:
 
 
 def count_query(query: sa.Select[Any]) -> sa.Select[Any]:
-    return sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
+    """How many rows `query` selects: its own FROM and WHERE, counted (no subquery)."""
+    return query.with_only_columns(sa.func.count(), maintain_column_froms=True).order_by(None)
 
 
 async def count(conn: AsyncConnection, query: sa.Select[Any]) -> int:
