@@ -181,8 +181,10 @@ class Query:
         )  # fmt: skip
 
     @strawberry.field(
-        description="Full-text search over names, acronyms, descriptions, roles and initiatives, "
-        "best match first. Every word must match; the last one may be a prefix."
+        description="Full-text search over names, acronyms, descriptions, roles and initiatives. "
+        "Every word must match, stop words included; the last one may be a prefix. Best match "
+        "first: an exact acronym, then an exact name, then names holding every word, then the "
+        "rest; shorter names (descriptions, for the rest) first within each, then by type."
     )
     async def search(
         self,
