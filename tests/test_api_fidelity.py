@@ -80,3 +80,34 @@ async def test_a_recurrence_is_only_what_the_page_states_of_the_initiative(gql):
     assert stated == {"Cell Therapy Training Course", "Cord Blood Connect workshop"}
     assert initiatives["Industry Networking Receptions"]["recurrence"] is None
     assert initiatives["Canadian Pavilion"]["recurrence"] is None
+
+
+async def test_initiative_participants_carry_the_role_the_page_gives_them(gql):
+    """The Master is "at the University of Granada/ ANd&tAT" and the scholarships are "for 3
+    ISCT Europe Members": hosts and recipients, not organizations behind the initiative."""
+    body = await gql(
+        """{ organization(slug: "isct-europe") { initiatives { name
+               organizations { slug } participants { role organization { slug } } } } }"""
+    )
+    (scholarships,) = ok(body)["organization"]["initiatives"]
+    assert [o["slug"] for o in scholarships["organizations"]] == ["isct"]
+    roles = {p["organization"]["slug"]: p["role"] for p in scholarships["participants"]}
+    assert roles == {
+        "isct": "ORGANIZER",
+        "university-of-granada": "HOST",
+        "andtat": "HOST",
+        "isct-europe": "RECIPIENT",
+    }
+
+
+async def test_every_initiative_lists_its_organizers_among_its_participants(gql):
+    body = await gql(
+        """{ organizations { nodes { initiatives { name organizations { slug }
+               participants { role organization { slug } } } } } }"""
+    )
+    for org in ok(body)["organizations"]["nodes"]:
+        for initiative in org["initiatives"]:
+            organizers = [
+                p["organization"] for p in initiative["participants"] if p["role"] == "ORGANIZER"
+            ]
+            assert organizers == initiative["organizations"], initiative["name"]

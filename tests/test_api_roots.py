@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import without_cost
-from tests.utils import dataset, ok, scope
+from tests.utils import dataset, involved, ok, participants, scope
 
 
 def orgs() -> dict[str, dict[str, Any]]:
@@ -386,17 +386,15 @@ async def test_designations(gql):
 async def test_initiatives_and_their_organizations(gql):
     found = await each_organization(
         gql,
-        """initiatives { name kind recurrence year description
-                         organizations { slug } source { document quote } }""",
+        """initiatives { name kind recurrence year description organizations { slug }
+                         participants { role organization { slug } } source { document quote } }""",
     )
     records = {i["name"]: i for i in dataset()["initiatives"]}
     assert len(records) == len(dataset()["initiatives"])
     seen = set()
     for slug in orgs():
         initiatives = found[slug]["initiatives"]
-        want = sorted(
-            i["name"] for i in dataset()["initiatives"] if scope(slug) & set(i["organizations"])
-        )
+        want = sorted(i["name"] for i in dataset()["initiatives"] if scope(slug) & involved(i))
         assert sorted(i["name"] for i in initiatives) == want, slug
         for initiative in initiatives:
             record = records[initiative["name"]]
@@ -405,8 +403,12 @@ async def test_initiatives_and_their_organizations(gql):
             assert initiative["recurrence"] == record.get("recurrence")
             assert initiative["year"] == record.get("year")
             assert initiative["description"] == record.get("description")
-            # ISCT first: the dataset's order
+            # the organizers, in the dataset's order; then everyone with their role
             assert [o["slug"] for o in initiative["organizations"]] == record["organizations"]
+            assert [
+                {"slug": p["organization"]["slug"], "role": p["role"]}
+                for p in initiative["participants"]
+            ] == participants(record)
             assert initiative["source"] == {
                 "document": dataset()["document"],
                 "quote": record["quote"],

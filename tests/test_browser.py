@@ -31,6 +31,7 @@ try:
 except ImportError:  # the browser fixture reports it: a skip, or a failure under REQUIRE_BROWSER
     async_playwright = expect = None
 
+from tests.utils import involved
 from tests.utils.live import live_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -200,7 +201,7 @@ def search_text(slug: str) -> str:
     for seat in seats:
         if seat["organization"] in scope(slug) or seat["on_behalf_of"] == slug:
             words += [people[seat["person"]]["name"], seat["role"]]
-    words += [i["name"] for i in dataset()["initiatives"] if scope(slug) & set(i["organizations"])]
+    words += [i["name"] for i in dataset()["initiatives"] if scope(slug) & involved(i)]
     return fold("\n".join(words))
 
 

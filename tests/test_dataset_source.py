@@ -24,7 +24,7 @@ from service.data.dataset import (
     parse_dataset,
     read_dataset,
 )
-from service.data.models import PartnerCategory
+from service.data.models import InitiativeRole, PartnerCategory
 
 ROOT = Path(__file__).parent.parent
 DATASET_PATH = ROOT / "seed" / "partners.yaml"
@@ -571,10 +571,10 @@ def test_every_region_is_stated_in_the_body_s_own_text_not_its_name(dataset: Dat
 
 
 def tokens(text: str) -> list[str]:
-    """Words, case-folded, "&" read as "and", and "and" and "the" dropped, so that
+    """Words, case-folded, "&" read as "and", and "and", "the" and "of" dropped, so that
     "Sciences, Engineering, and Medicine's" compares with "Sciences Engineering Medicine"."""
     words = re.findall(r"\w+", text.casefold().replace("&", " and "))
-    return [word for word in words if word not in ("and", "the")]
+    return [word for word in words if word not in ("and", "the", "of")]
 
 
 def states_containment(quote: str, unit: OrganizationRecord, parent: OrganizationRecord) -> bool:
@@ -636,3 +636,37 @@ def test_agreement_and_initiative_descriptions_are_spans_of_their_quote(dataset:
         and normalize_whitespace(r.description) not in normalize_whitespace(r.quote)
     ]
     assert not outside
+
+
+# The word that introduces a body in a clause says its role: "at the University of Granada"
+# (where it takes place), "for 3 ISCT Europe Members" (whom it is for); a body named
+# otherwise ("ISCT and CBA collaborate", "CellCAN ... lead organization") is behind it.
+ROLE_WORDS = {"at": InitiativeRole.HOST, "for": InitiativeRole.RECIPIENT}
+ROLE_WINDOW = 6  # words before a name that may still introduce it
+
+
+def roles_named(quote: str, org: OrganizationRecord) -> set[InitiativeRole]:
+    """The roles the quote's wording gives the body, one per place it names it."""
+    words = tokens(quote)
+    roles = set()
+    for label in (tokens(x) for x in (org.name, org.acronym) if x):
+        for start in range(len(words) - len(label) + 1):
+            if words[start : start + len(label)] != label:
+                continue
+            before = reversed(words[max(0, start - ROLE_WINDOW) : start])
+            word = next((w for w in before if w in ROLE_WORDS), None)
+            roles.add(ROLE_WORDS[word] if word else InitiativeRole.ORGANIZER)
+    return roles
+
+
+def test_every_initiative_participant_is_named_in_its_role(dataset: Dataset) -> None:
+    """The Granada scholarships' quote makes ISCT Europe's members the recipients and the
+    university the host; neither is behind the initiative."""
+    orgs = {o.slug: o for o in dataset.organizations}
+    problems = [
+        f"{initiative.slug}: {slug} as {role.value}"
+        for initiative in dataset.initiatives
+        for _field, slug, role in initiative.participants()
+        if role not in roles_named(initiative.quote, orgs[slug])
+    ]
+    assert not problems

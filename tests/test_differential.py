@@ -377,7 +377,8 @@ EVERY_ORG_FIELD = f"""{ORG_SCALARS}
   representatives {{ {REPRESENTATION_SCALARS} person {{ slug }} organization {{ slug }}
     onBehalfOf {{ slug }} }}
   delegates {{ id role designation person {{ name }} organization {{ slug }} }}
-  initiatives {{ {INITIATIVE_SCALARS} organizations {{ slug }} }}
+  initiatives {{ {INITIATIVE_SCALARS} organizations {{ slug }}
+    participants {{ __typename role organization {{ slug }} }} }}
   sources {{ __typename document quote }}"""
 EVERY_NODE_TYPE = f"""__typename
   ... on Node {{ id }}
@@ -500,6 +501,17 @@ CASES: list[Case] = [
         "initiatives-every-field",
         f"{{ organizations(first: 100) {{ nodes {{ slug initiatives {{ {INITIATIVE_SCALARS} "
         f"organizations {{ {ORG_SCALARS} }} }} }} }} }}",
+    ),
+    Case(
+        "initiative-participants-and-roles",
+        "{ organizations(first: 100) { nodes { slug initiatives { name "
+        "organizers: organizations { slug } participants { __typename role "
+        "organization { slug name parent { slug } initiatives { name } } } } } } }",
+    ),
+    Case(
+        "dataset-provenance",
+        "{ dataset { __typename revision sources { __typename name quotes } } }",
+        compiles=FALLS_BACK,
     ),
     Case(
         "sources",

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from tests.queries import FRONTEND_QUERY
+from tests.utils import involved
 
 DATASET = Path(__file__).resolve().parent.parent / "seed" / "partners.yaml"
 DESIGNATION_ORDER = {"PRIMARY": 0, "ALTERNATE": 1, None: 2}
@@ -78,7 +79,7 @@ def _expected() -> dict[str, Any]:
         ]
 
     def initiatives(slug: str) -> list[dict[str, Any]]:
-        mine = [i for i in data["initiatives"] if scope(slug) & set(i["organizations"])]
+        mine = [i for i in data["initiatives"] if scope(slug) & involved(i)]
         mine.sort(key=lambda i: (i["name"], i["slug"]))
         return [{"name": i["name"], "recurrence": i.get("recurrence")} for i in mine]
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints, ValidationError
 
-from service.data.models import AgreementKind, Designation, PartnerCategory
+from service.data.models import AgreementKind, Designation, InitiativeRole, PartnerCategory
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 Slug = Annotated[str, Strict(), StringConstraints(pattern=SLUG_PATTERN, max_length=200)]
@@ -94,6 +94,9 @@ class RepresentationRecord(Record):
 
 
 class InitiativeRecord(Record):
+    """`organizations` are the bodies behind it; `hosts` and `recipients` are those the source
+    names only as where it takes place or whom it is for."""
+
     slug: Slug
     name: Name
     kind: Label
@@ -101,7 +104,23 @@ class InitiativeRecord(Record):
     year: Year | None = None
     description: Text | None = None
     organizations: tuple[Slug, ...] = Field(min_length=1)
+    hosts: tuple[Slug, ...] = ()
+    recipients: tuple[Slug, ...] = ()
     quote: Quote
+
+    def participants(self) -> Iterator[tuple[str, str, InitiativeRole]]:
+        """(field, slug, role) of every organization linked to it, in the file's order."""
+        for field, role in ROLE_FIELDS:
+            for slug in getattr(self, field):
+                yield field, slug, role
+
+
+# An initiative's fields that link organizations to it, and the role each gives.
+ROLE_FIELDS = (
+    ("organizations", InitiativeRole.ORGANIZER),
+    ("hosts", InitiativeRole.HOST),
+    ("recipients", InitiativeRole.RECIPIENT),
+)
 
 
 class Dataset(BaseModel):
@@ -323,13 +342,13 @@ def _references(dataset: Dataset, orgs: set[str], people: set[str]) -> Iterator[
         yield from unknown(("representations", i, "organization"), rep.organization, orgs)
         yield from unknown(("representations", i, "on_behalf_of"), rep.on_behalf_of, orgs)
     for i, initiative in enumerate(dataset.initiatives):
-        for j, member in enumerate(initiative.organizations):
-            yield from unknown(("initiatives", i, "organizations", j), member, orgs)
-        for j in _duplicates(initiative.organizations):
-            yield (
-                ("initiatives", i, "organizations", j),
-                (f"{initiative.organizations[j]!r} is listed twice"),
-            )
+        seen: set[str] = set()
+        for field, _role in ROLE_FIELDS:
+            for j, member in enumerate(getattr(initiative, field)):
+                yield from unknown(("initiatives", i, field, j), member, orgs)
+                if member in seen:
+                    yield ("initiatives", i, field, j), f"{member!r} is listed twice"
+                seen.add(member)
 
 
 def _parent_cycles(

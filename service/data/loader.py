@@ -8,6 +8,7 @@ same file finds nothing to do.
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -149,7 +150,7 @@ def snapshot_of(dataset: Dataset) -> Snapshot:
                 "recurrence": i.recurrence,
                 "year": i.year,
                 "description": i.description,
-                "organizations": tuple(i.organizations),
+                "organizations": tuple((slug, role.value) for _f, slug, role in i.participants()),
                 "source_document": doc,
                 "source_quote": i.quote,
             }
@@ -210,10 +211,11 @@ async def snapshot_from_database(conn: AsyncConnection) -> Snapshot:
         )
     )
     members = _grouped(
-        (initiative, slug_of[org])
-        for initiative, org in await _rows(
+        (initiative, (slug_of[org], role))
+        for initiative, org, role in await _rows(
             conn,
-            sa.select(INITIATIVE_ORG.c.initiative_id, INITIATIVE_ORG.c.organization_id)
+            sa.select(INITIATIVE_ORG.c.initiative_id, INITIATIVE_ORG.c.organization_id,
+                      INITIATIVE_ORG.c.role)
             .order_by(INITIATIVE_ORG.c.initiative_id, INITIATIVE_ORG.c.position),
         )
     )  # fmt: skip
@@ -457,9 +459,9 @@ async def _write_initiatives(conn: AsyncConnection, plan: Plan, orgs: dict[str, 
         "initiative_id",
         [ids[s] for s in touched],
         [
-            {"initiative_id": ids[s], "organization_id": orgs[member], "position": n}
+            {"initiative_id": ids[s], "organization_id": orgs[member], "position": n, "role": role}
             for s in touched
-            for n, member in enumerate(target[s]["organizations"])
+            for n, (member, role) in enumerate(target[s]["organizations"])
         ],
     )
 
@@ -477,9 +479,13 @@ async def _prune(conn: AsyncConnection, plan: Plan) -> None:
 
 
 async def _bump_revision(conn: AsyncConnection) -> None:
-    updated = await conn.execute(sa.update(REVISION).values(revision=REVISION.c.revision + 1))
+    """A new revision, stamped with the time of this load (what "as of" means to a client)."""
+    now = datetime.now(UTC)
+    updated = await conn.execute(
+        sa.update(REVISION).values(revision=REVISION.c.revision + 1, loaded_at=now)
+    )
     if not updated.rowcount:
-        await conn.execute(sa.insert(REVISION).values(id=1, revision=1))
+        await conn.execute(sa.insert(REVISION).values(id=1, revision=1, loaded_at=now))
 
 
 async def apply(conn: AsyncConnection, plan: Plan, progress: Progress | None = None) -> None:

@@ -5,6 +5,7 @@ No ORM relationships are declared: every read goes through explicit, batched que
 nothing can lazy-load in async code.
 """
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -32,6 +33,16 @@ class AgreementKind(StrEnum):
 class Designation(StrEnum):
     PRIMARY = "PRIMARY"
     ALTERNATE = "ALTERNATE"
+
+
+class InitiativeRole(StrEnum):
+    """What an organization is to an initiative, as the source words it: it organizes it
+    (collaborates on it, provides or leads it), hosts it ("at the University of Granada",
+    "at ISCT Annual Meetings"), or receives it ("scholarships for 3 ISCT Europe Members")."""
+
+    ORGANIZER = "ORGANIZER"
+    HOST = "HOST"
+    RECIPIENT = "RECIPIENT"
 
 
 def _fk(target: str, *, nullable: bool = False, index: bool = True) -> Any:
@@ -186,15 +197,25 @@ class InitiativeOrganization(SQLModel, table=True):
         )
     )
     position: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
+    role: str = Field(
+        default=InitiativeRole.ORGANIZER.value,
+        sa_column=sa.Column(
+            sa.String(20), nullable=False, server_default=InitiativeRole.ORGANIZER.value
+        ),
+    )
 
 
 class DatasetRevision(SQLModel, table=True):
-    """One row whose revision the seed loader bumps on every change: caches key on it."""
+    """One row whose revision the seed loader bumps on every change (caches key on it), and
+    when that load happened (null for loads before the time was kept)."""
 
     __tablename__ = "dataset_revision"
 
     id: int = Field(default=1, primary_key=True)
     revision: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False))
+    loaded_at: datetime | None = Field(
+        default=None, sa_column=sa.Column(sa.DateTime(timezone=True))
+    )
 
 
 metadata = SQLModel.metadata

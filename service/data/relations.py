@@ -31,14 +31,18 @@ from service.data.models import (
     REGION_TABLE,
     REPRESENTATION_TABLE,
     AgreementKind,
+    InitiativeRole,
 )
 
+# The types with rows of their own: the Node types, and an initiative's participants (its
+# link rows, which carry a role).
 TABLES: Mapping[str, sa.Table] = {
     "Organization": ORGANIZATION_TABLE,
     "Agreement": AGREEMENT_TABLE,
     "Person": PERSON_TABLE,
     "Representation": REPRESENTATION_TABLE,
     "Initiative": INITIATIVE_TABLE,
+    "InitiativeParticipant": INITIATIVE_ORGANIZATION_TABLE,
 }
 Order = Callable[[FromClause], tuple[sa.ColumnElement[Any], ...]]
 # Gives each use of a table its own alias: anonymous by default, named by the compiler so
@@ -80,6 +84,11 @@ def seat_order(t: FromClause) -> tuple[sa.ColumnElement[Any], ...]:
     return (designation, t.c.slug)
 
 
+def link_order(t: FromClause) -> tuple[sa.ColumnElement[Any], ...]:
+    """Link rows in the source's order."""
+    return (t.c.position,)
+
+
 # --- how owners reach their rows --------------------------------------------------------
 
 
@@ -108,12 +117,16 @@ def _agreements_by_party(alias: Aliaser = anonymous) -> Link:
     return Link(p.c.organization_id, p.c.agreement_id)
 
 
-def _organizations_by_initiative(alias: Aliaser = anonymous) -> Link:
+def _organizers_by_initiative(alias: Aliaser = anonymous) -> Link:
+    """The bodies behind an initiative: its links in the ORGANIZER role (not its hosts or
+    recipients)."""
     io = alias(INITIATIVE_ORGANIZATION_TABLE)
-    return Link(io.c.initiative_id, io.c.organization_id, position=io.c.position)
+    organizer = io.c.role == constant(InitiativeRole.ORGANIZER.value)
+    return Link(io.c.initiative_id, io.c.organization_id, (organizer,), position=io.c.position)
 
 
 def _initiatives_by_organization(alias: Aliaser = anonymous) -> Link:
+    """Every initiative a body takes part in, whatever its role."""
     io = alias(INITIATIVE_ORGANIZATION_TABLE)
     return Link(io.c.organization_id, io.c.initiative_id)
 
@@ -214,7 +227,9 @@ RELATIONS: Mapping[tuple[str, str], Relation] = {
     ("Representation", "organization"): Reference("organization_id", "Organization"),
     ("Representation", "on_behalf_of"): Reference("on_behalf_of_id", "Organization"),
     ("Person", "representations"): Keyed("Representation", "person_id", seat_order),
-    ("Initiative", "organizations"): Linked("Organization", _organizations_by_initiative, None),
+    ("Initiative", "organizations"): Linked("Organization", _organizers_by_initiative, None),
+    ("Initiative", "participants"): Keyed("InitiativeParticipant", "initiative_id", link_order),
+    ("InitiativeParticipant", "organization"): Reference("organization_id", "Organization"),
 }
 
 

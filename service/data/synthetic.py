@@ -89,7 +89,10 @@ def _seats(rng: random.Random, person: str, n: int) -> dict[str, Values]:
 def _initiative(rng: random.Random, i: int, n: int) -> Values:
     kind = _pick(rng, INITIATIVE_KINDS)
     a = int(rng.random() * n)
-    members = (f"org-{a}", f"org-{_other(rng, n, a)}") if n > 1 else (f"org-{a}",)
+    slugs = (f"org-{a}", f"org-{_other(rng, n, a)}") if n > 1 else (f"org-{a}",)
+    # Every third initiative's second body hosts it rather than organizing it.
+    roles = ("ORGANIZER", "HOST" if i % 3 == 0 else "ORGANIZER")
+    members = tuple(zip(slugs, roles, strict=False))
     return {
         "name": f"{_pick(rng, WORDS)} {kind.title()} {i}",
         "kind": kind,

@@ -19,6 +19,7 @@ from service.graphql.ids import NODE_TYPES, decode_id
 from service.graphql.paging import paginate
 from service.graphql.types.agreement import Agreement
 from service.graphql.types.connection import Connection
+from service.graphql.types.dataset import Dataset
 from service.graphql.types.initiative import Initiative
 from service.graphql.types.node import Node
 from service.graphql.types.organization import Organization
@@ -179,6 +180,13 @@ class Query:
             info, query, queries.AGREEMENTS_BY_TITLE, Agreement.from_row,
             first=first, after=after, last=None, before=None,
         )  # fmt: skip
+
+    @strawberry.field(
+        description="Where the data comes from and which load it is as of, so a client can "
+        'show "as of ...".'
+    )
+    async def dataset(self, info: Info) -> Dataset:
+        return await Dataset.current(info)
 
     @strawberry.field(
         description="Full-text search over names, acronyms, descriptions, roles and initiatives. "

@@ -25,6 +25,24 @@ def scope(slug: str) -> set[str]:
 
 def ok(body: dict[str, Any]) -> dict[str, Any]:
     """The data of a response that must have no errors."""
+# An initiative's fields that link organizations, and the role each gives.
+ROLE_FIELDS = (("organizations", "ORGANIZER"), ("hosts", "HOST"), ("recipients", "RECIPIENT"))
+
+
+def participants(initiative: dict[str, Any]) -> list[dict[str, str]]:
+    """Every organization an initiative record links, with its role, in the API's order."""
+    return [
+        {"slug": slug, "role": role}
+        for field, role in ROLE_FIELDS
+        for slug in initiative.get(field, [])
+    ]
+
+
+def involved(initiative: dict[str, Any]) -> set[str]:
+    """The slugs of the organizations an initiative record links, in any role."""
+    return {p["slug"] for p in participants(initiative)}
+
+
     assert "errors" not in body, body["errors"]
     data: dict[str, Any] = body["data"]
     return data

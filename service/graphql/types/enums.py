@@ -51,6 +51,24 @@ class Designation(Enum):
     ALTERNATE = strawberry.enum_value("ALTERNATE", description="The alternate representative.")
 
 
+@strawberry.enum(description="What an organization is to an initiative, as the source words it.")
+class InitiativeRole(Enum):
+    ORGANIZER = strawberry.enum_value(
+        "ORGANIZER",
+        description="Behind it: collaborates on it, provides or leads it (`Initiative."
+        "organizations`).",
+    )
+    HOST = strawberry.enum_value(
+        "HOST",
+        description='Where it takes place ("at the University of Granada", "at ISCT Annual '
+        'Meetings").',
+    )
+    RECIPIENT = strawberry.enum_value(
+        "RECIPIENT",
+        description='Whom it is for (scholarships "for 3 ISCT Europe Members").',
+    )
+
+
 @strawberry.enum(description="Sort direction.")
 class OrderDirection(Enum):
     ASC = strawberry.enum_value("ASC", description="Ascending: A to Z, oldest first.")

@@ -5,6 +5,7 @@ from typing import Any, Self
 import strawberry
 
 from service.graphql.context import Info
+from service.graphql.types.initiative_participant import InitiativeParticipant
 from service.graphql.types.node import Node
 from service.graphql.types.organization import Organization
 from service.graphql.types.source import SourceExcerpt
@@ -37,7 +38,18 @@ class Initiative(Node):
             source=SourceExcerpt.of(row),
         )
 
-    @strawberry.field(description="The organizations behind it, ISCT first.")
+    @strawberry.field(
+        description="The organizations behind it (its ORGANIZERs), in the source's order; "
+        "not its hosts or recipients, which `participants` lists too."
+    )
     async def organizations(self, info: Info) -> list[Organization]:
         rows = await info.context.loaders.of("Initiative", "organizations", self.db_id)
         return Organization.from_rows(rows)
+
+    @strawberry.field(
+        description="Every organization the source ties to it, with its role: organizers, "
+        "then hosts, then recipients, each in the source's order."
+    )
+    async def participants(self, info: Info) -> list[InitiativeParticipant]:
+        rows = await info.context.loaders.of("Initiative", "participants", self.db_id)
+        return [InitiativeParticipant.from_row(row) for row in rows]

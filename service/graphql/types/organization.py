@@ -122,7 +122,10 @@ class Organization(Node):
             await info.context.loaders.of("Organization", "delegates", self.db_id)
         )
 
-    @strawberry.field(description="Joint initiatives of this body or of one of its units.")
+    @strawberry.field(
+        description="Joint initiatives this body or one of its units takes part in, in any "
+        "role (organizer, host or recipient: see `Initiative.participants`)."
+    )
     async def initiatives(self, info: Info) -> list[InitiativeType]:
         from service.graphql.types.initiative import Initiative
 
