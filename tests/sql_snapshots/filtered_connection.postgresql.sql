@@ -12,7 +12,6 @@ WHERE agreement.kind = CAST(:p2 AS VARCHAR)))) AND (organization.name, organizat
  LIMIT 6),
 level4 AS NOT MATERIALIZED (SELECT t3.id AS id, json_build_object('slug', t3.slug) AS j FROM organization t3)
 SELECT (json_build_object('organizations', json_build_object('totalCount', (SELECT count(*) AS count_1 
-FROM (SELECT organization.id AS id, organization.slug AS slug, organization.name AS name, organization.acronym AS acronym, organization.category AS category, organization.description AS description, organization.founded_year AS founded_year, organization.website AS website, organization.parent_id AS parent_id 
 FROM organization 
 WHERE organization.category = CAST(:p5 AS VARCHAR) AND (EXISTS (SELECT * 
 FROM organization_region 
@@ -22,7 +21,7 @@ WHERE agreement_party_1.organization_id IN (SELECT organization.id UNION ALL SEL
 FROM organization AS organization_1 
 WHERE organization_1.parent_id = organization.id) AND agreement_party_1.agreement_id IN (SELECT agreement.id 
 FROM agreement 
-WHERE agreement.kind = CAST(:p7 AS VARCHAR))))) AS anon_1), 'pageInfo', json_build_object('hasNextPage', ((SELECT count(*) FROM page1) > 5), 'endCursor', (SELECT rtrim(translate(encode(convert_to('[' || to_json('organizations:name:ASC'::text)::text || ',' || to_json((it2.k0)::text)::text || ',' || to_json((it2.k1)::text)::text || ']', 'UTF8'), 'base64'), E'+/\n', '-_'), '=') FROM (SELECT * FROM page1 ORDER BY k0 ASC, k1 ASC LIMIT 5) it2 ORDER BY it2.k0 DESC, it2.k1 DESC LIMIT 1)), 'edges', coalesce((SELECT json_agg(json_build_object('cursor', rtrim(translate(encode(convert_to('[' || to_json('organizations:name:ASC'::text)::text || ',' || to_json((it2.k0)::text)::text || ',' || to_json((it2.k1)::text)::text || ']', 'UTF8'), 'base64'), E'+/\n', '-_'), '='), 'node', (SELECT j FROM level4 WHERE id = it2.id)) ORDER BY it2.k0 ASC, it2.k1 ASC) FROM (SELECT * FROM page1 ORDER BY k0 ASC, k1 ASC LIMIT 5) it2), '[]'::json))))::text
+WHERE agreement.kind = CAST(:p7 AS VARCHAR))))), 'pageInfo', json_build_object('hasNextPage', ((SELECT count(*) FROM page1) > 5), 'endCursor', (SELECT rtrim(translate(encode(convert_to('[' || to_json('organizations:name:ASC'::text)::text || ',' || to_json((it2.k0)::text)::text || ',' || to_json((it2.k1)::text)::text || ']', 'UTF8'), 'base64'), E'+/\n', '-_'), '=') FROM (SELECT * FROM page1 ORDER BY k0 ASC, k1 ASC LIMIT 5) it2 ORDER BY it2.k0 DESC, it2.k1 DESC LIMIT 1)), 'edges', coalesce((SELECT json_agg(json_build_object('cursor', rtrim(translate(encode(convert_to('[' || to_json('organizations:name:ASC'::text)::text || ',' || to_json((it2.k0)::text)::text || ',' || to_json((it2.k1)::text)::text || ']', 'UTF8'), 'base64'), E'+/\n', '-_'), '='), 'node', (SELECT j FROM level4 WHERE id = it2.id)) ORDER BY it2.k0 ASC, it2.k1 ASC) FROM (SELECT * FROM page1 ORDER BY k0 ASC, k1 ASC LIMIT 5) it2), '[]'::json))))::text
 -- :p0 = 'PARTNER'
 -- :p1 = 'europe'
 -- :p2 = 'MEMBERSHIP'

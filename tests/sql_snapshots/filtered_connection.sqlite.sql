@@ -12,7 +12,6 @@ WHERE agreement.kind = :p2))) AND (organization.name, organization.slug) > (:p3,
  LIMIT 6 OFFSET :p5),
 level4 AS NOT MATERIALIZED (SELECT t3.id AS id, json_object('slug', t3.slug) AS j FROM organization t3)
 SELECT json_object('organizations', json_object('totalCount', (SELECT count(*) AS count_1 
-FROM (SELECT organization.id AS id, organization.slug AS slug, organization.name AS name, organization.acronym AS acronym, organization.category AS category, organization.description AS description, organization.founded_year AS founded_year, organization.website AS website, organization.parent_id AS parent_id 
 FROM organization 
 WHERE organization.category = :p6 AND (EXISTS (SELECT * 
 FROM organization_region 
@@ -22,7 +21,7 @@ WHERE agreement_party_1.organization_id IN (SELECT organization.id UNION ALL SEL
 FROM organization AS organization_1 
 WHERE organization_1.parent_id = organization.id) AND agreement_party_1.agreement_id IN (SELECT agreement.id 
 FROM agreement 
-WHERE agreement.kind = :p8)))) AS anon_1), 'pageInfo', json_object('hasNextPage', json(CASE WHEN (SELECT count(*) FROM page1) > 5 THEN 'true' ELSE 'false' END), 'endCursor', (SELECT gql_cursor('organizations:name:ASC', it2.k0, it2.k1) FROM (SELECT * FROM page1 ORDER BY k0 ASC, k1 ASC LIMIT 5) it2 ORDER BY it2.k0 DESC, it2.k1 DESC LIMIT 1)), 'edges', json((SELECT json_group_array(json(e)) FROM (SELECT json_object('cursor', gql_cursor('organizations:name:ASC', it2.k0, it2.k1), 'node', json((SELECT j FROM level4 WHERE id = it2.id))) AS e FROM (SELECT * FROM page1 ORDER BY k0 ASC, k1 ASC LIMIT 5) it2 ORDER BY it2.k0 ASC, it2.k1 ASC)))))
+WHERE agreement.kind = :p8)))), 'pageInfo', json_object('hasNextPage', json(CASE WHEN (SELECT count(*) FROM page1) > 5 THEN 'true' ELSE 'false' END), 'endCursor', (SELECT gql_cursor('organizations:name:ASC', it2.k0, it2.k1) FROM (SELECT * FROM page1 ORDER BY k0 ASC, k1 ASC LIMIT 5) it2 ORDER BY it2.k0 DESC, it2.k1 DESC LIMIT 1)), 'edges', json((SELECT json_group_array(json(e)) FROM (SELECT json_object('cursor', gql_cursor('organizations:name:ASC', it2.k0, it2.k1), 'node', json((SELECT j FROM level4 WHERE id = it2.id))) AS e FROM (SELECT * FROM page1 ORDER BY k0 ASC, k1 ASC LIMIT 5) it2 ORDER BY it2.k0 ASC, it2.k1 ASC)))))
 -- :p0 = 'PARTNER'
 -- :p1 = 'europe'
 -- :p2 = 'MEMBERSHIP'

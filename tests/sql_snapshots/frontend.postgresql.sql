@@ -21,8 +21,7 @@ WHERE l24.organization_id IN (SELECT t3.id UNION ALL SELECT u25.id
 FROM organization AS u25 
 WHERE u25.parent_id = t3.id))), '[]'::json)) AS j FROM organization t3)
 SELECT (json_build_object('organizations', json_build_object('totalCount', (SELECT count(*) AS count_1 
-FROM (SELECT organization.id AS id, organization.slug AS slug, organization.name AS name, organization.acronym AS acronym, organization.category AS category, organization.description AS description, organization.founded_year AS founded_year, organization.website AS website, organization.parent_id AS parent_id 
 FROM organization 
-WHERE organization.category = CAST(:p1 AS VARCHAR)) AS anon_1), 'nodes', coalesce((SELECT json_agg((SELECT j FROM level26 WHERE id = it2.id) ORDER BY it2.k0 ASC, it2.k1 ASC) FROM (SELECT * FROM page1 ORDER BY k0 ASC, k1 ASC LIMIT 100) it2), '[]'::json))))::text
+WHERE organization.category = CAST(:p1 AS VARCHAR)), 'nodes', coalesce((SELECT json_agg((SELECT j FROM level26 WHERE id = it2.id) ORDER BY it2.k0 ASC, it2.k1 ASC) FROM (SELECT * FROM page1 ORDER BY k0 ASC, k1 ASC LIMIT 100) it2), '[]'::json))))::text
 -- :p0 = 'PARTNER'
 -- :p1 = 'PARTNER'

@@ -21,9 +21,8 @@ WHERE l24.organization_id IN (SELECT t3.id UNION ALL SELECT u25.id
 FROM organization AS u25 
 WHERE u25.parent_id = t3.id)) ORDER BY t23.name, t23.slug)))) AS j FROM organization t3)
 SELECT json_object('organizations', json_object('totalCount', (SELECT count(*) AS count_1 
-FROM (SELECT organization.id AS id, organization.slug AS slug, organization.name AS name, organization.acronym AS acronym, organization.category AS category, organization.description AS description, organization.founded_year AS founded_year, organization.website AS website, organization.parent_id AS parent_id 
 FROM organization 
-WHERE organization.category = :p2) AS anon_1), 'nodes', json((SELECT json_group_array(json(e)) FROM (SELECT (SELECT j FROM level26 WHERE id = it2.id) AS e FROM (SELECT * FROM page1 ORDER BY k0 ASC, k1 ASC LIMIT 100) it2 ORDER BY it2.k0 ASC, it2.k1 ASC)))))
+WHERE organization.category = :p2), 'nodes', json((SELECT json_group_array(json(e)) FROM (SELECT (SELECT j FROM level26 WHERE id = it2.id) AS e FROM (SELECT * FROM page1 ORDER BY k0 ASC, k1 ASC LIMIT 100) it2 ORDER BY it2.k0 ASC, it2.k1 ASC)))))
 -- :p0 = 'PARTNER'
 -- :p1 = 0
 -- :p2 = 'PARTNER'
