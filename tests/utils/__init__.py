@@ -1,4 +1,6 @@
-"""Helpers the test modules share: the dataset file as data, and GraphQL response checks."""
+"""Helpers the test modules share, each written once: here the dataset file as data and
+GraphQL response checks; live.py real servers, waits and apps for synchronous callers;
+db_dump.py every row of a database; restartable_postgres.py a server a test can stop."""
 
 import base64
 import functools
@@ -23,8 +25,6 @@ def scope(slug: str) -> set[str]:
     return {slug} | {o["slug"] for o in dataset()["organizations"] if o.get("parent") == slug}
 
 
-def ok(body: dict[str, Any]) -> dict[str, Any]:
-    """The data of a response that must have no errors."""
 # An initiative's fields that link organizations, and the role each gives.
 ROLE_FIELDS = (("organizations", "ORGANIZER"), ("hosts", "HOST"), ("recipients", "RECIPIENT"))
 
@@ -43,6 +43,8 @@ def involved(initiative: dict[str, Any]) -> set[str]:
     return {p["slug"] for p in participants(initiative)}
 
 
+def ok(body: dict[str, Any]) -> dict[str, Any]:
+    """The data of a response that must have no errors."""
     assert "errors" not in body, body["errors"]
     data: dict[str, Any] = body["data"]
     return data
