@@ -215,4 +215,11 @@ class OnPrivateLoop[T]:
         try:
             self.loop.run_until_complete(self.context.__aexit__(None, None, None))
         finally:
+            # Work a request left behind (a statement being stopped, a connection being
+            # closed by its driver's thread) finishes on this loop before it closes, or a
+            # driver thread would report into a closed loop.
+            pending = asyncio.all_tasks(self.loop)
+            if pending:
+                self.loop.run_until_complete(asyncio.wait(pending, timeout=10))
+            self.loop.run_until_complete(self.loop.shutdown_asyncgens())
             self.loop.close()
