@@ -9,11 +9,14 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from service.config import Settings
 from tests.conftest import ENGINE, serving
+from tests.test_observability import metrics_page, value
 
 QUERY = {"query": "{ organizations(first: 3) { nodes { slug agreements { title } } } }"}
 
 
-async def test_pool_exhaustion_is_a_quick_503_not_a_hang(database_url):
+async def test_pool_exhaustion_is_a_quick_503_answered_once_not_a_hang(database_url):
+    """An unavailable database is the answer at once: the compiled path's 503, with no
+    second attempt queued on the resolver path."""
     settings = Settings(
         database_url=database_url, pool_size=1, pool_max_overflow=0, pool_timeout_s=0.5
     )
@@ -29,6 +32,10 @@ async def test_pool_exhaustion_is_a_quick_503_not_a_hang(database_url):
         assert {e["extensions"]["code"] for e in body["errors"]} == {"SERVICE_UNAVAILABLE"}
         assert "retry" in body["errors"][0]["message"]
         assert elapsed < 3, f"took {elapsed:.1f} s; the pool timeout is 0.5 s"
+        _text, page = await metrics_page(client)
+        assert value(page, "graphql_executions_total", path="compiled") == 1
+        assert value(page, "graphql_executions_total", path="resolvers") == 0
+        assert value(page, "compiled_fallback_total", reason="statement_error") == 0
 
         # with the connection back in the pool the next request is served
         recovered = await client.post("/graphql", json=QUERY)

@@ -7,7 +7,6 @@ stopped in the database, not left running after its 503. And one fault reads the
 both engines.
 """
 
-import asyncio
 import logging
 import time
 
@@ -19,8 +18,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from service.config import Settings
 from tests.conftest import ENGINE, RECORDER, serving
 from tests.test_observability import Page, metrics_page, value
-
-QUERY = {"query": "{ organizations(first: 3) { nodes { slug agreements { title } } } }"}
+from tests.utils.live import wait_until
 
 # Without initiative_organization, the compiled statement fails on both engines, and so
 # does the resolvers' read of `initiatives`.
@@ -52,41 +50,6 @@ async def active_statements(database_url: str) -> list[str]:
             return list(rows.scalars())
     finally:
         await admin.dispose()
-
-
-async def until_no_active_statement(database_url: str, within_s: float = 5) -> list[str]:
-    """Polls until PostgreSQL runs nothing for the service (a cancel request is sent
-    asynchronously); what was still running when the time ran out, else []."""
-    deadline = time.monotonic() + within_s
-    running = await active_statements(database_url)
-    while running and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
-        running = await active_statements(database_url)
-    return running
-
-
-async def test_an_unavailable_database_answers_503_at_once_without_the_resolvers(
-    database_url,
-):
-    settings = Settings(
-        database_url=database_url, pool_size=1, pool_max_overflow=0, pool_timeout_s=0.5
-    )
-    async with serving(settings) as (client, _sql):
-        engine = client._transport.app.state.engine  # type: ignore[attr-defined]
-        async with engine.connect() as held:  # the only connection, taken
-            await held.execute(sa.text("SELECT 1"))
-            response = await client.post("/graphql", json=QUERY)
-        _text, page = await metrics_page(client)
-
-    assert response.status_code == 503
-    body = response.json()
-    assert body["data"] is None
-    assert [e["extensions"]["code"] for e in body["errors"]] == ["SERVICE_UNAVAILABLE"]
-    assert "retry" in body["errors"][0]["message"]
-    # the compiled path gave the answer; the resolvers never queued for a connection too
-    assert value(page, "graphql_executions_total", path="compiled") == 1
-    assert value(page, "graphql_executions_total", path="resolvers") == 0
-    assert value(page, "compiled_fallback_total", reason="statement_error") == 0
 
 
 async def without_a_table(database_url: str, request_id: str) -> tuple[httpx.Response, Page]:
@@ -162,4 +125,10 @@ async def test_a_statement_past_its_time_budget_is_stopped_in_the_database(datab
         ready = await client.get("/readyz")
         assert ready.status_code == 200, ready.text
         if ENGINE == "postgresql":
-            assert await until_no_active_statement(database_url) == []
+
+            async def nothing_running() -> bool:
+                return await active_statements(database_url) == []
+
+            await wait_until(
+                nothing_running, within_s=5, what="PostgreSQL running nothing for the service"
+            )
