@@ -183,7 +183,8 @@ class ObjectCompiler:
         if isinstance(definition, Reference):
             return self.one(definition.target, nodes, column(owner, definition.column))
         if isinstance(definition, Values):
-            return self.values(definition, nodes, owner)
+            excerpts = get_named_type(runtime.fields[name].type).name == "SourceExcerpt"
+            return self.values(definition, nodes, owner, excerpts=excerpts)
         owner_id: sa.ColumnElement[int] = sa.literal_column(column(owner, "id").text)
         target = self.aliased(TABLES[definition.target])
         if isinstance(definition, Keyed):
@@ -199,7 +200,9 @@ class ObjectCompiler:
             )
         return self.linked(definition, runtime, nodes, owner_id, target)
 
-    def values(self, definition: Values, nodes: Sequence[FieldNode], owner: Sql) -> Sql:
+    def values(
+        self, definition: Values, nodes: Sequence[FieldNode], owner: Sql, *, excerpts: bool
+    ) -> Sql:
         """Plain values in their source order; SourceExcerpt objects where the field asks."""
         v = self.alias("v")
         source = sql(
@@ -207,7 +210,7 @@ class ObjectCompiler:
             ident(definition.table.name), v, column(v, definition.key), column(owner, "id"),
         )  # fmt: skip
         order = column(v, "position")
-        if definition.columns == ("document", "quote"):
+        if excerpts:
             item = self.source_excerpt(nodes, column(v, "document"), column(v, "quote"))
             return self.d.array(item, source, order)
         (value,) = definition.columns
