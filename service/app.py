@@ -33,6 +33,17 @@ from service.http.pages import routes as browser_routes
 from service.http.persisted_queries import PersistedQueryMiddleware, QueryStore, load_safelist
 
 STARTUP_LOG = logging.getLogger("service.startup")
+# What real clients send: JSON, tokens (editing), our request ids and ETags, Apollo's
+# client awareness headers. No credentials (cookies) are ever allowed cross-origin.
+CORS_REQUEST_HEADERS = [
+    "accept",
+    "content-type",
+    "authorization",
+    "x-request-id",
+    "if-none-match",
+    "apollographql-client-name",
+    "apollographql-client-version",
+]
 
 
 async def healthz(_request: Request) -> Response:
@@ -123,7 +134,7 @@ def _middleware(settings: Settings, metrics: Metrics) -> list[Middleware]:
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST"],
-            allow_headers=["content-type", "x-request-id", "if-none-match"],
+            allow_headers=CORS_REQUEST_HEADERS,
             expose_headers=["etag", "x-request-id"],
             max_age=600,
         ),

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy.exc
+from pydantic import ValidationError
 
-from service.config import Settings
+from service.config import Settings, settings_problem
 from service.data.dataset import DEFAULT_DATASET, DatasetError, read_dataset
 from service.data.engine import create_engine
 from service.data.loader import SECTIONS, Plan, Snapshot, is_empty, load, snapshot_of
@@ -212,7 +213,11 @@ def source_command(args: argparse.Namespace, _settings: Settings) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as error:  # a bad variable is the operator's to fix: no traceback
+        print(f"error: {settings_problem(error)}", file=sys.stderr)
+        return 2
     handlers = {
         "serve": serve_command,
         "seed": seed_command,

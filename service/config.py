@@ -1,10 +1,13 @@
 """Settings, read from the environment (and `.env`) when an app or command is built, never
 at import time, so tests can build as many differently-configured apps as they like."""
 
+import json
 from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/partners.sqlite3"
 
@@ -86,8 +89,11 @@ class Settings(BaseSettings):
     max_concurrency: int = Field(
         default=200, ge=1, description="Requests one process handles at once (503 beyond)."
     )
-    cors_origins: list[str] = Field(
-        default_factory=list, description="Origins allowed to call the API from a browser."
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins allowed to call the API from a browser: comma-separated "
+        "(`http://localhost:5173,https://partners.example.org`) or a JSON list; `*` alone "
+        "allows any origin (no credentials are ever allowed).",
     )
     apq_capacity: int = Field(
         default=1000, ge=0, description="Automatic persisted queries remembered per process."
@@ -127,6 +133,28 @@ class Settings(BaseSettings):
                 return driver + url.removeprefix(plain)
         return url
 
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origin_list(cls, value: Any) -> Any:
+        """Operators write `a,b`; a JSON list (the old spelling) is still read."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                return json.loads(text)
+            except json.JSONDecodeError as error:
+                raise ValueError(f"not a JSON list of origins ({error.msg})") from None
+        return [item.strip() for item in text.split(",") if item.strip()]
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, origins: list[str]) -> list[str]:
+        """Each an origin as browsers send it, so a typo fails at start-up, not in a browser."""
+        if "*" in origins and len(origins) > 1:
+            raise ValueError("'*' (any origin) must be given alone")
+        return [origin if origin == "*" else _origin(origin) for origin in origins]
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
@@ -138,3 +166,28 @@ class Settings(BaseSettings):
         path = self.database_url.split(":///", 1)[1] if ":///" in self.database_url else ""
         path = path.split("?", 1)[0]
         return Path(path) if path and path != ":memory:" else None
+
+
+def _origin(text: str) -> str:
+    """`scheme://host[:port]`, lowercased as a browser's Origin header is."""
+    problem = f"{text!r} is not an origin (scheme://host[:port], no path)"
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        raise ValueError(problem) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(problem)
+    if parts.path or parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError(problem)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def settings_problem(error: ValidationError) -> str:
+    """A settings error on one line per variable, named as operators set it."""
+    lines = []
+    for problem in error.errors():
+        variable = "_".join(str(part) for part in problem["loc"][:1]).upper() or "settings"
+        message = str(problem["msg"]).removeprefix("Value error, ")
+        lines.append(f"{variable}: {message}")
+    return "; ".join(lines)
