@@ -188,12 +188,13 @@ async def test_page_size_out_of_bounds_is_bad_user_input(gql):
 
 async def test_people_and_agreements_page_size_bound(gql):
     for root in ("people", "agreements"):
-        query = f"query($n: Int) {{ {root}(first: $n) {{ totalCount }} }}"
-        refused = await gql(query, {"n": 101})
-        assert "100" in bad_user_input(refused), root
-        assert refused["data"] is None
-        body = await gql(query, {"n": 100})
-        assert ok(body)[root]["totalCount"] > 100, root
+        for size in ("first", "last"):
+            query = f"query($n: Int) {{ {root}({size}: $n) {{ totalCount }} }}"
+            refused = await gql(query, {"n": 101})
+            assert "100" in bad_user_input(refused), root
+            assert refused["data"] is None
+            body = await gql(query, {"n": 100})
+            assert ok(body)[root]["totalCount"] > 100, root
 
 
 async def test_mixing_directions_is_an_error(gql):
@@ -218,12 +219,14 @@ async def forward(gql, query: str, root: str, size: int, **variables: Any) -> li
     return pages
 
 
-PEOPLE = """query($first: Int, $after: String, $filter: PersonFilter) {
-  people(first: $first, after: $after, filter: $filter) {
+PEOPLE = """query($first: Int, $after: String, $last: Int, $before: String,
+      $filter: PersonFilter) {
+  people(first: $first, after: $after, last: $last, before: $before, filter: $filter) {
     totalCount edges { cursor node { id slug name } }
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }"""
-AGREEMENTS = """query($first: Int, $after: String, $filter: AgreementFilter) {
-  agreements(first: $first, after: $after, filter: $filter) {
+AGREEMENTS = """query($first: Int, $after: String, $last: Int, $before: String,
+      $filter: AgreementFilter) {
+  agreements(first: $first, after: $after, last: $last, before: $before, filter: $filter) {
     totalCount edges { cursor node { id title kind year } }
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }"""
 
@@ -243,6 +246,23 @@ async def test_a_connection_pages_forward_to_the_end(gql, query, root, key, orde
     assert len({node[key] for node in nodes}) == total
     values = [node[order] for node in nodes]
     assert values == sorted(values)
+
+
+@pytest.mark.parametrize(("query", "root"), [(PEOPLE, "people"), (AGREEMENTS, "agreements")])
+async def test_a_backward_walk_is_the_forward_walk_reversed(gql, query, root):
+    """Every person and every agreement, last page first: the same items as the forward walk,
+    in the same order once the pages are put back, with the ends flagged as forward's are."""
+    ahead = await forward(gql, query, root, 13)
+    behind = await paged(gql, query, root, BACKWARD, 13)
+    assert {p["totalCount"] for p in behind} == {ahead[0]["totalCount"]}
+    assert behind[0]["pageInfo"]["hasNextPage"] is False
+    assert behind[-1]["pageInfo"]["hasPreviousPage"] is False
+    assert len(behind) == len(ahead)
+    ids = [node["id"] for node in nodes_of(ahead)]
+    assert len(set(ids)) == ahead[0]["totalCount"]
+    assert [node["id"] for node in nodes_of(list(reversed(behind)))] == ids
+    # the reversed walk, item by item
+    assert [e["node"]["id"] for p in behind for e in reversed(p["edges"])] == ids[::-1]
 
 
 async def test_nodes_equals_edges_node(gql):

@@ -565,12 +565,16 @@ CASES: list[Case] = [
         for root in ("organizations", "people", "agreements")
     ],
     *[
-        Case(
-            f"organizations-last-{size}",
-            f"{{ organizations(last: {size}) {{ {CONNECTION} nodes {{ slug }} }} }}",
-        )
+        Case(f"{root}-last-{size}", f"{{ {root}(last: {size}) {{ {CONNECTION} nodes {{ id }} }} }}")
+        for root in ("organizations", "people", "agreements")
         for size in (0, 1, 5, 100)
     ],
+    Case(
+        "people-and-agreements-last-filtered",
+        f'{{ people(last: 2, filter: {{organization: "%(org)s"}}) {{ {CONNECTION} '
+        f"nodes {{ slug }} }} agreements(last: 3, filter: {{kind: COLLABORATION}}) "
+        f"{{ {CONNECTION} nodes {{ title }} }} }}",
+    ),
     *_organization_pages(),
     Case(
         "connection-parts-alone",
@@ -1184,12 +1188,14 @@ async def test_walk_filtered_organizations(pair: Pair) -> None:
 async def test_walk_people_and_agreements(pair: Pair) -> None:
     """Agreements' titles carry non-ASCII text (the curated dataset's en dashes) into the
     cursors, which each path spells on its own."""
-    assert await walk(pair, "people", {}) > 0
-    assert await walk(pair, "agreements", {}) > 0
-    # an organization the dataset has; not every one has representatives
-    await walk(pair, "people", {"filter": {"organization": pair.words["org"]}})
-    kinds = {"kind": "COLLABORATION", "yearFrom": pair.words["year_low"]}
-    await walk(pair, "agreements", {"filter": kinds})
+    for backward in (False, True):
+        assert await walk(pair, "people", {}, backward=backward) > 0
+        assert await walk(pair, "agreements", {}, backward=backward) > 0
+        # an organization the dataset has; not every one has representatives
+        organization = {"organization": pair.words["org"]}
+        await walk(pair, "people", {"filter": organization}, backward=backward)
+        kinds = {"kind": "COLLABORATION", "yearFrom": pair.words["year_low"]}
+        await walk(pair, "agreements", {"filter": kinds}, backward=backward)
 
 
 @ON_MODULE_LOOP

@@ -142,6 +142,8 @@ class Query:
         info: Info,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
         filter: Annotated[
             PersonFilter | None, strawberry.argument(description="Conditions to match.")
         ] = None,
@@ -154,7 +156,7 @@ class Query:
         )
         return await paginate(
             info, query, queries.PEOPLE_BY_NAME, Person.from_row,
-            first=first, after=after, last=None, before=None,
+            first=first, after=after, last=last, before=before,
         )  # fmt: skip
 
     @strawberry.field(description="Agreements, sorted by title.")
@@ -163,6 +165,8 @@ class Query:
         info: Info,
         first: First = None,
         after: After = None,
+        last: Last = None,
+        before: Before = None,
         filter: Annotated[
             AgreementFilter | None, strawberry.argument(description="Conditions to match.")
         ] = None,
@@ -178,7 +182,7 @@ class Query:
         )
         return await paginate(
             info, query, queries.AGREEMENTS_BY_TITLE, Agreement.from_row,
-            first=first, after=after, last=None, before=None,
+            first=first, after=after, last=last, before=before,
         )  # fmt: skip
 
     @strawberry.field(
