@@ -112,7 +112,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     return Starlette(
         middleware=_middleware(settings, metrics),
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", graphql),  # the view refuses other methods, GraphQL-shaped
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),

@@ -1071,9 +1071,9 @@ CASES: list[Case] = [
     Case("syntax-error", "{ organizations(first: 1) { totalCount }", refused=True),
     Case("mutation", "mutation { organizations { totalCount } }", refused=True),
     Case(
-        "operation-name-missing",  # Strawberry runs the first operation
+        "operation-name-missing",  # OPERATION_NAME_REQUIRED, not the first operation
         "query A { organizations(first: 1) { totalCount } } query B { people { totalCount } }",
-        compiles=EITHER,
+        refused=True,
     ),
     Case(
         "operation-name-unknown",

@@ -189,11 +189,12 @@ REFUSALS = [
         503, "TIMEOUT", id="503-timeout", marks=pytest.mark.dataset("synthetic:400"),
     ),
     pytest.param(
-        {}, "POST", {"json": [{"query": "{ __typename }"}]}, 400, None, id="400-batch",
+        {}, "POST", {"json": [{"query": "{ __typename }"}]}, 400, "BATCHING_NOT_SUPPORTED",
+        id="400-batch",
     ),
     pytest.param(
-        {}, "GET", {"params": {"query": "mutation { __typename }"}}, 400, None,
-        id="400-get-mutation",
+        {}, "GET", {"params": {"query": "mutation { __typename }"}}, 405, "METHOD_NOT_ALLOWED",
+        id="405-get-mutation",
     ),
 ]  # fmt: skip
 

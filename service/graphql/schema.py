@@ -12,6 +12,7 @@ from strawberry.types import ExecutionContext
 from service.config import Settings
 from service.graphql.compiler.execution import CompiledExecution, CompiledQueries
 from service.graphql.documents import DocumentCache, PreparedDocuments
+from service.graphql.extensions.operation_name import OperationNameRequired
 from service.graphql.extensions.public_errors import PublicErrors, is_public
 from service.graphql.extensions.query_limits import QueryLimits, QueryLimitsExtension
 from service.graphql.query import Query
@@ -59,6 +60,7 @@ def _extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     extensions: list[Callable[[], SchemaExtension]] = [
         lambda: PublicErrors(suggestions=settings.suggestions),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        OperationNameRequired,
         lambda: QueryLimitsExtension(limits=limits),
     ]
     if not settings.introspection:

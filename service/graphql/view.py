@@ -1,20 +1,35 @@
-"""The HTTP view: Strawberry's ASGI app with a per-request context and our GraphiQL page
-(service/http/pages.py: self-hosted assets, no CDN)."""
+"""The HTTP view: Strawberry's ASGI app with a per-request context, our GraphiQL page
+(service/http/pages.py: self-hosted assets, no CDN) and GraphQL over HTTP to the letter.
+
+- The answer is in the media type the request negotiated (service/http/media.py). Under
+  `application/graphql-response+json` a request error (nothing executed: it did not parse,
+  validate, or determine its operation) answers 400 without `data`; under
+  `application/json` it answers 200 with `data: null`, as legacy clients expect.
+- Every refusal Strawberry would answer in plain text is a GraphQL-shaped error with
+  `extensions.code` instead: a body that is empty, not JSON, not an object or a batch, a
+  query missing, a mutation over GET (405, `Allow: POST`), another HTTP method (405).
+"""
 
 import asyncio
+import json
 from typing import Any
 
-from cross_web import AsyncHTTPRequestAdapter
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLRequestData
+from strawberry.exceptions import MissingQueryError
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 
 from service.graphql.compiler.execution import RawJSON
 from service.graphql.context import Context
+from service.http.guard import media_type_of, refuse
+from service.http.media import GRAPHQL_RESPONSE, JSON, content_type
 from service.http.observability import current_request
 from service.http.pages import graphiql_page
 
@@ -48,7 +63,140 @@ EXAMPLE_QUERY = """\
 """
 
 
+class Refused(HTTPException):
+    """A request refused before execution, with its code and any headers to send."""
+
+    def __init__(self, status: int, code: str, message: str, **headers: str) -> None:
+        super().__init__(status, message)
+        self.code = code
+        self.headers = headers
+
+
+CODES_BY_STATUS = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+
+
+def is_request_error(result: ExecutionResult) -> bool:
+    """Whether nothing executed: no data, and no error that belongs to a field."""
+    return (
+        result.data is None
+        and bool(result.errors)
+        and all(error.path is None for error in result.errors or ())
+    )
+
+
+def _request_error(code: str, message: str) -> ExecutionResult:
+    record = current_request()
+    if record is not None:
+        record.error_codes.append(code)
+    return ExecutionResult(data=None, errors=[GraphQLError(message, extensions={"code": code})])
+
+
 class GraphQLView(GraphQL[Context, None]):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Strawberry's ASGI entry, answering in the negotiated media type, with every
+        refusal GraphQL-shaped."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope=scope, receive=receive)
+        media_type = request.state.media_type = media_type_of(scope)
+        try:
+            response = await self.run(request)
+        except HTTPException as error:
+            await self._refuse(scope, send, error)
+            return
+        if response.media_type == JSON:
+            response.headers["content-type"] = content_type(media_type)
+            if getattr(request.state, "request_error", False) and response.status_code == 200:
+                response.status_code = 400  # the graphql-response+json answer to a request error
+        await response(scope, receive, send)
+
+    @staticmethod
+    async def _refuse(scope: Scope, send: Send, error: HTTPException) -> None:
+        if isinstance(error, Refused):
+            status, code, headers = error.status_code, error.code, error.headers
+        else:
+            status = error.status_code
+            code = CODES_BY_STATUS.get(status, "BAD_REQUEST")
+            headers = {"allow": "GET, POST"} if status == 405 else {}
+        await refuse(scope, send, status, code, error.reason, headers.items())
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        """A POST body must be one JSON object: an empty body, malformed JSON and a batch
+        are refused with their own codes; Strawberry's own checks follow."""
+        if request.method == "POST":
+            body = await request.get_body()
+            if not body.strip():
+                raise Refused(400, "BAD_REQUEST", "The request body is empty.")
+            try:
+                payload = json.loads(body)
+            except ValueError:
+                raise Refused(400, "BAD_REQUEST", "The request body is not valid JSON.") from None
+            if isinstance(payload, list):
+                raise Refused(
+                    400, "BATCHING_NOT_SUPPORTED", "Send one operation per request, not a list."
+                )
+            if not isinstance(payload, dict):
+                raise Refused(400, "BAD_REQUEST", "The request body must be a JSON object.")
+            if not isinstance(payload.get("operationName"), str | None):
+                raise Refused(400, "BAD_REQUEST", "operationName must be a string or null.")
+        try:
+            return await super().parse_http_body(request)
+        except Refused:
+            raise
+        except HTTPException as error:
+            raise Refused(400, "BAD_REQUEST", error.reason) from error
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """Strawberry's refusals before execution, as codes: an operation name the document
+        lacks is a GraphQL request error; a mutation over GET is 405 (the spec's MUST)."""
+        try:
+            return await super().execute_single(
+                request=request,
+                request_adapter=request_adapter,
+                sub_response=sub_response,
+                context=context,
+                root_value=root_value,
+                request_data=request_data,
+            )
+        except HTTPException as error:
+            cause = error.__cause__
+            if isinstance(cause, CannotGetOperationTypeError):
+                name = cause.operation_name
+                message = (
+                    "The document has no operation."
+                    if name is None
+                    else f'The document has no operation named "{name}".'
+                )
+                return _request_error("OPERATION_NOT_FOUND", message)
+            if isinstance(cause, InvalidOperationTypeError) and request_adapter.method == "GET":
+                raise Refused(
+                    405, "METHOD_NOT_ALLOWED", "Mutations run over POST only.", allow="POST"
+                ) from error
+            if isinstance(cause, MissingQueryError):
+                raise Refused(400, "BAD_REQUEST", "The request has no GraphQL query.") from error
+            raise
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        """Under graphql-response+json, a request error has no `data` and answers 400."""
+        processed = await super().process_result(request, result)
+        if request.state.media_type == GRAPHQL_RESPONSE and is_request_error(result):
+            processed.pop("data", None)
+            request.state.request_error = True
+        return processed
+
     async def execute_operation(
         self,
         request: Request,

@@ -2,7 +2,9 @@
 revalidate for the price of one tiny query, and every replica computes the same tag.
 
 The seed loader bumps the revision whenever it changes anything; the tag is the revision
-plus a hash of the request's query string, so it changes exactly when the answer can.
+plus a hash of the request's query string and the response media type it negotiated (one
+URL has an `application/json` and an `application/graphql-response+json` representation:
+`Vary: Accept` says so to caches), so it changes exactly when the answer can.
 """
 
 import hashlib
@@ -13,12 +15,17 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.data import queries
+from service.http.guard import media_type_of
+from service.http.media import JSON
 
 CACHE_CONTROL = "public, no-cache"  # store, but revalidate: the tag makes that cheap
 
 
-def _etag(revision: int, query_string: bytes) -> str:
-    digest = hashlib.sha256(query_string).hexdigest()[:24]
+def _etag(revision: int, query_string: bytes, media_type: str) -> str:
+    representation = (
+        query_string if media_type == JSON else query_string + b"\n" + media_type.encode()
+    )
+    digest = hashlib.sha256(representation).hexdigest()[:24]
     return f'"r{revision}-{digest}"'
 
 
@@ -41,7 +48,7 @@ class GraphQLETagMiddleware:
         engine: AsyncEngine = scope["app"].state.engine
         async with engine.connect() as conn:
             revision = await queries.dataset_revision(conn)
-        etag = _etag(revision, scope.get("query_string", b""))
+        etag = _etag(revision, scope.get("query_string", b""), media_type_of(scope))
         headers = Headers(scope=scope)
         if _matches(headers.get("if-none-match"), etag):
             await send(
@@ -51,6 +58,7 @@ class GraphQLETagMiddleware:
                     "headers": [
                         (b"etag", etag.encode()),
                         (b"cache-control", CACHE_CONTROL.encode()),
+                        (b"vary", b"Accept"),
                     ],
                 }
             )
@@ -62,6 +70,7 @@ class GraphQLETagMiddleware:
                 response_headers = MutableHeaders(scope=message)
                 response_headers["etag"] = etag
                 response_headers["cache-control"] = CACHE_CONTROL
+                response_headers.add_vary_header("Accept")
             await send(message)
 
         await self.app(scope, receive, send_with_etag)

@@ -7,6 +7,10 @@ and remembers. Over GET this turns a long query into a short, CDN-cacheable URL.
 
 Safelist mode: only documents in the safelist file run (by hash or by identical text); APQ
 can then fetch safelisted documents but never register new ones.
+
+PERSISTED_QUERY_NOT_FOUND answers 200 under `application/json` (what legacy APQ clients
+expect) and 404 under `application/graphql-response+json`, where an answer without `data`
+must not be a 2xx; Apollo Client reads the code from either and resends the document.
 """
 
 import hashlib
@@ -19,7 +23,8 @@ from urllib.parse import parse_qsl, urlencode
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.http.guard import refuse
+from service.http.guard import media_type_of, refuse
+from service.http.media import GRAPHQL_RESPONSE
 
 
 def sha256(document: str) -> str:
@@ -83,7 +88,7 @@ def resolve(store: QueryStore, query: Any, extensions: Any) -> str | None:
         if known is None:
             message = "PersistedQueryNotFound" if store.safelist is None else "Not in the safelist"
             code = "PERSISTED_QUERY_NOT_FOUND" if store.safelist is None else "FORBIDDEN"
-            raise Rejection(200 if store.safelist is None else 403, code, message)
+            raise Rejection(404 if store.safelist is None else 403, code, message)
         return known
     if isinstance(query, str):
         _allowed(store, sha256(query))
@@ -112,7 +117,10 @@ class PersistedQueryMiddleware:
                 body = await self._body(receive)
                 receive = self._replay(self._rewrite_post(body))
         except Rejection as rejection:
-            await refuse(send, rejection.status, rejection.code, str(rejection))
+            status = rejection.status
+            if status == 404 and media_type_of(scope) != GRAPHQL_RESPONSE:
+                status = 200  # legacy APQ clients read the code from a 200
+            await refuse(scope, send, status, rejection.code, str(rejection))
             return
         await self.app(scope, receive, send)
 
@@ -134,9 +142,9 @@ class PersistedQueryMiddleware:
         try:
             payload = json.loads(body)
         except ValueError:
-            return body  # the GraphQL view reports malformed JSON
+            return body  # the GraphQL view refuses malformed JSON
         if not isinstance(payload, dict):
-            return body  # batches are refused by the view
+            return body  # the view refuses batches and other non-objects
         document = resolve(self.store, payload.get("query"), payload.get("extensions"))
         if document is None or payload.get("query") == document:
             return body
