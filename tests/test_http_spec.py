@@ -1,10 +1,17 @@
 """GraphQL over HTTP to the letter: the response media type a request negotiates, the status
-each kind of error gets under it, and a GraphQL-shaped error with a code for every refusal."""
+each kind of error gets under it, a GraphQL-shaped error with a code for every refusal, and
+the spec's own audit suite (graphql-http's serverAudits) run against a real server."""
 
+import asyncio
+import json
+import shutil
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+
+from tests.utils.live import ROOT, live_server
 
 GR = "application/graphql-response+json"
 JSON = "application/json"
@@ -199,3 +206,34 @@ async def test_an_unknown_persisted_query_is_404_under_graphql_response_json(cli
     legacy = await post(client, JSON, json={"extensions": extensions})
     assert legacy.status_code == 200
     assert legacy.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+
+
+# --- the spec's audit suite ---------------------------------------------------------------
+
+AUDITS = ROOT / "tests" / "http_audits.mjs"
+
+
+@pytest.mark.slow  # a real server and a Node process
+async def test_the_server_passes_every_graphql_over_http_audit(database_url: str, tmp_path: Path):
+    node = shutil.which("node")
+    assert node, "Node.js is needed for the GraphQL-over-HTTP audits (graphql-http, via make)"
+    assert (ROOT / "node_modules" / "graphql-http").is_dir(), "run `make` (npm ci) first"
+    async with live_server(database_url, tmp_path / "logs") as server:
+        audits = await asyncio.create_subprocess_exec(
+            node,
+            str(AUDITS),
+            f"{server.base}/graphql",
+            cwd=ROOT,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        stdout, stderr = await asyncio.wait_for(audits.communicate(), timeout=120)
+    assert audits.returncode == 0, stderr.decode()
+    results = json.loads(stdout)
+    assert len(results) == 61, results  # graphql-http 1.23.1's MUST, SHOULD and MAY audits
+    failed = [
+        f"{r['id']} {r['status']}: {r['name']} ({r['reason']})"
+        for r in results
+        if r["status"] != "ok"
+    ]
+    assert not failed, "\n".join(failed)
