@@ -1,4 +1,9 @@
-"""The root Query: thin resolvers that validate arguments and hand off to queries/loaders."""
+"""The root Query: thin resolvers that validate arguments and hand off to queries/loaders.
+
+The fields that take arguments a client can get wrong (`nodes`, `organizations`, `people`,
+`agreements`, `search`) are nullable: a bad argument nulls that field alone, with its error
+at its path, and the other root fields of the request still answer (a non-null root field's
+error would null the whole `data`)."""
 
 import asyncio
 from typing import Annotated, Any
@@ -88,7 +93,7 @@ class Query:
         self,
         info: Info,
         ids: Annotated[list[strawberry.ID], strawberry.argument(description="Global IDs.")],
-    ) -> list[Node | None]:
+    ) -> list[Node | None] | None:
         maximum = info.context.settings.max_page_size
         if len(ids) > maximum:
             raise BadUserInput(f"ids takes at most {maximum} IDs, got {len(ids)}", argument="ids")
@@ -115,7 +120,7 @@ class Query:
         order_by: Annotated[
             OrganizationOrder | None, strawberry.argument(description="Sort order (default: name).")
         ] = None,
-    ) -> Connection[Organization]:
+    ) -> Connection[Organization] | None:
         f = filter or OrganizationFilter()
         query = queries.organizations_query(
             info.context.engine.dialect.name,
@@ -147,7 +152,7 @@ class Query:
         filter: Annotated[
             PersonFilter | None, strawberry.argument(description="Conditions to match.")
         ] = None,
-    ) -> Connection[Person]:
+    ) -> Connection[Person] | None:
         f = filter or PersonFilter()
         query = queries.people_query(
             info.context.engine.dialect.name,
@@ -170,7 +175,7 @@ class Query:
         filter: Annotated[
             AgreementFilter | None, strawberry.argument(description="Conditions to match.")
         ] = None,
-    ) -> Connection[Agreement]:
+    ) -> Connection[Agreement] | None:
         f = filter or AgreementFilter()
         if f.year_from is not None and f.year_to is not None and f.year_from > f.year_to:
             raise BadUserInput("filter.yearFrom must not be after filter.yearTo")
@@ -205,7 +210,7 @@ class Query:
         first: Annotated[
             int | None, strawberry.argument(description="At most this many results (0..100).")
         ] = SEARCH_RESULTS,
-    ) -> list[SearchResult]:
+    ) -> list[SearchResult] | None:
         maximum = info.context.settings.max_page_size
         limit = SEARCH_RESULTS if first is None else first
         if not 0 <= limit <= maximum:
