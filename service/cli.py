@@ -1,4 +1,5 @@
-"""Operator commands: serve, seed, migrate, export-schema (`python -m service --help`)."""
+"""Operator commands: serve, seed, migrate, export-schema, possible-types
+(`python -m service --help`)."""
 
 import argparse
 import asyncio
@@ -39,6 +40,13 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("migrate", help="apply pending schema migrations")
     commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
+    possible = commands.add_parser(
+        "possible-types",
+        help="print the interfaces' and unions' object types as JSON (Apollo's possibleTypes)",
+    )
+    possible.add_argument(
+        "--schema", type=Path, metavar="PATH", help="an SDL file (default: the served schema)"
+    )
 
     source = commands.add_parser("source", help="compare a new copy of the source page")
     source_commands = source.add_subparsers(dest="source_command", required=True, metavar="ACTION")
@@ -198,6 +206,21 @@ def export_schema_command(_args: argparse.Namespace, _settings: Settings) -> int
     return 0
 
 
+def possible_types_command(args: argparse.Namespace, _settings: Settings) -> int:
+    import json
+
+    from service.graphql.possible_types import possible_types
+    from service.graphql.schema import schema_sdl
+
+    try:
+        sdl = args.schema.read_text(encoding="utf-8") if args.schema else schema_sdl()
+    except OSError as error:
+        print(f"error: {args.schema}: {error.strerror}", file=sys.stderr)
+        return 2
+    print(json.dumps(possible_types(sdl), indent=2))
+    return 0
+
+
 def source_command(args: argparse.Namespace, _settings: Settings) -> int:
     """Files only: the dataset and its source as the loader reads them, and the new page."""
     from service.data.source import PageError, check_source
@@ -223,6 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "seed": seed_command,
         "migrate": migrate_command,
         "export-schema": export_schema_command,
+        "possible-types": possible_types_command,
         "source": source_command,
     }
     return handlers[args.command](args, settings)

@@ -39,26 +39,29 @@ EXAMPLE_QUERY = """\
 #
 # The partners page: each partner with its agreements, the people seated at it (and
 # everywhere else they sit), its co-founders and joint initiatives, in one request.
+# Every object selects its `id`, so a client cache (Apollo, urql, Relay) can normalize it.
 {
   organizations(first: 100, filter: {category: PARTNER}) {
     totalCount
     nodes {
+      id
       slug
       name
       acronym
       regions
-      agreements { kind year title parties { slug name } }
+      agreements { id kind year title parties { id slug name } }
       representatives {
+        id
         role
         designation
-        onBehalfOf { acronym }
-        person { name credentials representations { role organization { name } } }
+        onBehalfOf { id acronym }
+        person { id name credentials representations { id role organization { id name } } }
       }
-      cofounders { name }
-      initiatives { name recurrence }
+      cofounders { id name }
+      initiatives { id name recurrence }
     }
   }
-  isct: organization(slug: "isct") { name cofounded { name foundedYear } }
+  isct: organization(slug: "isct") { id name cofounded { id name foundedYear } }
 }
 """
 

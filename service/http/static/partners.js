@@ -18,16 +18,16 @@ const QUERY = `query PartnersPage {
 
 fragment Card on Organization {
   id slug name acronym category regions description foundedYear
-  units { slug }
-  agreements { kind year title parties { slug name acronym category } }
+  units { id slug }
+  agreements { id kind year title parties { id slug name acronym category } }
   representatives {
-    role designation
-    onBehalfOf { slug name acronym }
-    person { slug name credentials representations { role organization { slug name acronym } } }
+    id role designation
+    onBehalfOf { id slug name acronym }
+    person { id slug name credentials representations { id role organization { id slug name acronym } } }
   }
-  delegates { role person { name credentials } organization { name acronym } }
-  cofounders { slug name acronym category }
-  initiatives { name kind recurrence year }
+  delegates { id role person { id name credentials } organization { id name acronym } }
+  cofounders { id slug name acronym category }
+  initiatives { id name kind recurrence year }
 }`;
 
 const GROUPS = ["CO_FOUNDED", "PARTNER"];
