@@ -15,6 +15,7 @@ class Context:
     engine: AsyncEngine
     settings: Settings
     response: Response | None = None  # headers and status of this request's HTTP response
+    operation_name: str | None = None  # the operationName the request sent, if any
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

@@ -163,6 +163,7 @@ class GraphQLView(GraphQL[Context, None]):
     ) -> ExecutionResult:
         """Strawberry's refusals before execution, as codes: an operation name the document
         lacks is a GraphQL request error; a mutation over GET is 405 (the spec's MUST)."""
+        context.operation_name = request_data.operation_name  # see OperationNameRequired
         try:
             return await super().execute_single(
                 request=request,

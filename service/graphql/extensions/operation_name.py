@@ -5,8 +5,8 @@ operation and the request names none; Strawberry picks the first instead, so thi
 the request, before validation, with OPERATION_NAME_REQUIRED.
 
 `ExecutionContext.operation_name` already stands for that first operation when the request
-named none; what the request sent is only kept as `_provided_operation_name` (Strawberry
-0.341 has no public name for it).
+named none, and Strawberry 0.341 keeps what the request sent only in a private attribute;
+so the view records the name the request sent in our Context (`Context.operation_name`).
 """
 
 from collections.abc import Iterator
@@ -14,12 +14,16 @@ from collections.abc import Iterator
 from graphql import GraphQLError, OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
 
+from service.graphql.context import Context
+
 
 class OperationNameRequired(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
-        if document is not None and context._provided_operation_name is None:
+        ours = context.context
+        sent_none = isinstance(ours, Context) and ours.operation_name is None
+        if document is not None and sent_none:
             operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
             if len(operations) > 1 and context.pre_execution_errors is None:
                 context.pre_execution_errors = [
