@@ -4,15 +4,20 @@ Nothing comes from a CDN. GraphiQL and React are npm packages (`package.json`, p
 `package-lock.json`, installed into `node_modules/` by `make` with `npm ci`); only the files
 listed in `VENDOR_FILES` are served, under versioned URLs (`static/vendor/graphiql@3.8.3/...`)
 cached for a year, so a new version is a new URL. Our own files (`service/http/static/`) are
-revalidated on each load (ETag). Pages carry a Content-Security-Policy that allows this origin
-only, with no inline script.
+revalidated on each load (ETag). Both are sent gzip-compressed to clients that take it.
+Pages carry a Content-Security-Policy that allows this origin only, with no inline script.
 """
 
+import asyncio
+import gzip
 import html
 import json
+import mimetypes
 import os
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -51,6 +56,8 @@ PAGE_HEADERS = {
     "Referrer-Policy": "same-origin",
 }
 IMMUTABLE = "public, max-age=31536000, immutable"
+GZIP_LEVEL = 6  # our own files, compressed per response: small, so a middle level
+MIN_GZIP_BYTES = 1000  # below this, gzip's framing outweighs what it saves
 
 
 def vendor_version(package: str) -> str | None:
@@ -65,15 +72,47 @@ def vendor_version(package: str) -> str | None:
     return version
 
 
-async def vendor_file(request: Request) -> Response:
-    """A listed file of an installed package, at its installed version only (else 404)."""
-    package = request.path_params["package"]
-    path = request.path_params["path"]
-    version = request.path_params["version"]
-    if path not in VENDOR_FILES.get(package, ()) or vendor_version(package) != version:
-        return PlainTextResponse("Not Found", status_code=404)
-    headers = {"Cache-Control": IMMUTABLE, "X-Content-Type-Options": "nosniff"}
-    return FileResponse(NODE_MODULES / package / path, headers=headers)
+def accepts_gzip(request: Request) -> bool:
+    """Whether the client takes gzip (listed in Accept-Encoding without q=0)."""
+    for coding in request.headers.get("accept-encoding", "").split(","):
+        name, _, params = coding.strip().partition(";")
+        if name.strip().lower() in ("gzip", "*"):
+            return params.replace(" ", "").lower() not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+    return False
+
+
+def vendor_files() -> Callable[[Request], Awaitable[Response]]:
+    """The endpoint for GraphiQL's and React's files. A file never changes at its versioned
+    URL, so each is compressed once (at the highest level, in a worker thread) and kept, per
+    app, for every later request that takes gzip."""
+    compressed: dict[Path, bytes] = {}
+
+    async def vendor_file(request: Request) -> Response:
+        """A listed file of an installed package, at its installed version only (else 404)."""
+        package = request.path_params["package"]
+        path = request.path_params["path"]
+        version = request.path_params["version"]
+        if path not in VENDOR_FILES.get(package, ()) or vendor_version(package) != version:
+            return PlainTextResponse("Not Found", status_code=404)
+        file = NODE_MODULES / package / path
+        headers = {
+            "Cache-Control": IMMUTABLE,
+            "X-Content-Type-Options": "nosniff",
+            "Vary": "Accept-Encoding",
+        }
+        if not accepts_gzip(request):
+            return FileResponse(file, headers=headers)
+        if file not in compressed:
+            compressed[file] = await asyncio.to_thread(_gzip_file, file)
+        media_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        headers["Content-Encoding"] = "gzip"
+        return Response(compressed[file], media_type=media_type, headers=headers)
+
+    return vendor_file
+
+
+def _gzip_file(file: Path) -> bytes:
+    return gzip.compress(file.read_bytes(), compresslevel=9, mtime=0)
 
 
 class OwnStaticFiles(StaticFiles):
@@ -128,8 +167,16 @@ def graphiql_page(example_query: str) -> HTMLResponse:
 def routes() -> list[BaseRoute]:
     return [
         Route("/", partners_page),
-        Route("/static/vendor/{package}@{version}/{path:path}", vendor_file),
-        Mount("/static", app=OwnStaticFiles(directory=STATIC_DIR), name="static"),
+        Route("/static/vendor/{package}@{version}/{path:path}", vendor_files()),
+        Mount(
+            "/static",
+            app=GZipMiddleware(
+                OwnStaticFiles(directory=STATIC_DIR),
+                minimum_size=MIN_GZIP_BYTES,
+                compresslevel=GZIP_LEVEL,
+            ),
+            name="static",
+        ),
     ]
 
 
