@@ -102,7 +102,7 @@ class GraphQLView(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope=scope, receive=receive)
-        media_type = request.state.media_type = media_type_of(scope)
+        media_type = media_type_of(scope)  # also request.state.media_type from here on
         try:
             response = await self.run(request)
         except HTTPException as error:

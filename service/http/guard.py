@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.http.media import JSON, content_type, negotiate
+from service.http.media import JSON, SUPPORTED, content_type, negotiate
 from service.http.observability import current_request
 
 SECURITY_HEADERS = {
@@ -28,12 +28,16 @@ SECURITY_HEADERS = {
     "referrer-policy": "no-referrer",
 }
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
-JSON_TYPES = ("application/json", "application/graphql-response+json")
 
 
 def media_type_of(scope: Scope) -> str:
-    """The response media type the request negotiated (legacy JSON when it allows none)."""
-    return negotiate(Headers(scope=scope).get("accept")) or JSON
+    """The response media type the request negotiated (legacy JSON when it allows none):
+    read from Accept once per request, then kept in the request's state for every layer."""
+    state = scope.setdefault("state", {})
+    if "media_type" not in state:
+        state["media_type"] = negotiate(Headers(scope=scope).get("accept")) or JSON
+    media_type: str = state["media_type"]
+    return media_type
 
 
 async def refuse(
@@ -78,7 +82,7 @@ class HTTPGuardMiddleware:
         headers = Headers(scope=scope)
         if scope["method"] == "POST" and scope["path"] == self.graphql_path:
             content_type = headers.get("content-type", "").split(";")[0].strip().lower()
-            if content_type not in JSON_TYPES:
+            if content_type not in SUPPORTED:
                 await refuse(
                     scope, send, 415, "UNSUPPORTED_MEDIA_TYPE",
                     "POST /graphql takes Content-Type: application/json.",
