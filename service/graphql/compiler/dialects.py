@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from service.graphql.compiler.sql import Cte, Sql, integer, join, key, sql, word
+from service.graphql.compiler.sql import Cte, Sql, join, key, sql, word
 from service.graphql.ids import encode_cursor, encode_id
 
 
@@ -136,9 +136,6 @@ class Dialect:
             spelled = "({})::text" if type_ is int else "to_json(({})::text)::text"
             parts.append(sql(spelled, value))
         return _pg_base64url(sql("'[' || {} || ']'", join(" || ',' || ", parts)))
-
-    def limit(self, rows: int) -> Sql:
-        return integer(rows)
 
     def statement(self, ctes: Sequence[Cte], answer: Sql) -> Sql:
         """WITH the CTEs, SELECT the answer as text."""

@@ -38,9 +38,6 @@ class Sql:
 
     text: str
 
-    def __str__(self) -> str:
-        return self.text
-
 
 def sql(template: LiteralString, *parts: Sql) -> Sql:
     """Our template text, its `{}` slots filled with other pieces (never with a str)."""
