@@ -22,6 +22,8 @@ from graphql import (
 )
 from graphql.execution.values import VariableValues, get_argument_values, get_directive_values
 
+from service.graphql import errors
+
 MAX_KEYS = 50  # json_build_object takes at most 100 arguments
 Fields = dict[str, list[FieldNode]]  # response key -> the field nodes merged under it
 
@@ -41,9 +43,12 @@ def enum_name(value: Any) -> str:
 
 
 def plain(value: str) -> str:
-    """Text the resolver path accepts; it refuses NUL, so the compiler leaves it to it."""
-    if "\x00" in value:
-        raise NotCompilable("NUL in a text argument")
+    """Text the resolver path accepts (`errors.plain`); what it refuses, the compiler leaves
+    to it, so the client gets the resolvers' error."""
+    try:
+        errors.plain(value, "")
+    except GraphQLError:
+        raise NotCompilable("a text argument the resolvers refuse") from None
     return value
 
 
