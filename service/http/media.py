@@ -17,8 +17,9 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 SUPPORTED = (GRAPHQL_RESPONSE, JSON)
 
 
-def _ranges(accept: str) -> list[tuple[str, float]]:
-    """Each media range of an Accept header with its quality (malformed q counts as 0)."""
+def qualities(accept: str) -> list[tuple[str, float]]:
+    """Each item of an Accept-style header (Accept, Accept-Encoding) with its quality, in
+    lower case (a malformed q counts as 0)."""
     ranges = []
     for item in accept.split(","):
         media_range, *params = (part.strip() for part in item.split(";"))
@@ -59,7 +60,7 @@ def negotiate(accept: str | None) -> str | None:
     """The media type to answer in, or None when Accept allows neither (406)."""
     if accept is None or not accept.strip():
         return JSON
-    ranges = _ranges(accept)
+    ranges = qualities(accept)
     new_quality, new_specificity = _match(GRAPHQL_RESPONSE, ranges)
     old_quality, _ = _match(JSON, ranges)
     if new_quality <= 0 and old_quality <= 0:

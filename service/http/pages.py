@@ -24,6 +24,8 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
+from service.http.media import qualities
+
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules"
 INSTALL_COMMAND = "npm ci"  # what `make run` runs; named in the error page
@@ -73,12 +75,11 @@ def vendor_version(package: str) -> str | None:
 
 
 def accepts_gzip(request: Request) -> bool:
-    """Whether the client takes gzip (listed in Accept-Encoding without q=0)."""
-    for coding in request.headers.get("accept-encoding", "").split(","):
-        name, _, params = coding.strip().partition(";")
-        if name.strip().lower() in ("gzip", "*"):
-            return params.replace(" ", "").lower() not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
-    return False
+    """Whether the client takes gzip: named in Accept-Encoding (or `*`) with a quality above 0;
+    where both are listed, gzip's own entry decides."""
+    listed = dict(qualities(request.headers.get("accept-encoding", "")))
+    quality = listed.get("gzip", listed.get("*", 0.0))
+    return quality > 0
 
 
 def vendor_files() -> Callable[[Request], Awaitable[Response]]:
