@@ -146,7 +146,7 @@ async def test_vendor_files_are_sent_compressed_to_clients_that_take_gzip(client
             assert zipped.headers["content-encoding"] == "gzip"
             assert "Accept-Encoding" in zipped.headers["vary"]
             assert zipped.content == original  # httpx decodes it
-            # the stylesheet embeds its fonts, which compress little; scripts to about a quarter
+            # the stylesheet embeds its fonts (66% of its size gzipped); scripts go to 21-33%
             assert zipped.num_bytes_downloaded < len(original) * 0.7, url
         plain = await client.get(url, headers={"Accept-Encoding": "identity"})
         assert "content-encoding" not in plain.headers
