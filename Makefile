@@ -11,7 +11,10 @@ PYTHON ?= $(firstword $(wildcard $(PYENV_ROOT)/versions/3.12.*/bin/python3.12) \
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 # GraphiQL's browser files (npm packages pinned by package-lock.json): the app serves them itself.
+# `make run` installs only those; the tests also need the development packages (the HTTP audit
+# suite, Apollo Client, Lighthouse, axe-core), a few hundred MB a server does not need.
 ASSETS := node_modules/.installed
+DEV_ASSETS := node_modules/.installed-dev
 
 .PHONY: run test check lint typecheck pytest schema lock seed clean
 
@@ -24,8 +27,14 @@ $(INSTALLED): pyproject.toml constraints.txt
 
 $(ASSETS): package.json package-lock.json
 	@command -v npm > /dev/null || { echo "npm (Node.js 18+) is required to install GraphiQL's files (package.json)" >&2; exit 1; }
-	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error > /dev/null
+	npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error > /dev/null
 	touch $@
+
+# A full install also satisfies `make run`, so the two targets do not reinstall in turn.
+$(DEV_ASSETS): package.json package-lock.json
+	@command -v npm > /dev/null || { echo "npm (Node.js 18+) is required for the browser assets and the client tests (package.json)" >&2; exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error > /dev/null
+	touch $(ASSETS) $@
 
 run: $(INSTALLED) $(ASSETS)
 	$(BIN)/python -m service serve --host $(HOST) --port $(PORT)
@@ -35,7 +44,7 @@ test: lint typecheck pytest
 # The inner loop, to run after every change: lint, types, and the SQLite suite less the tests
 # marked slow (stress, fuzzing, the browser, real servers), stopping at the first failure.
 # `make test` (and CI) still runs everything, on both engines.
-check: lint typecheck $(INSTALLED) $(ASSETS)
+check: lint typecheck $(INSTALLED) $(DEV_ASSETS)
 	TEST_ENGINE=sqlite $(BIN)/python -m pytest -x -q -m "not slow" $(PYTEST_ARGS)
 
 lint: $(INSTALLED)
@@ -49,7 +58,7 @@ typecheck: $(INSTALLED)
 # Without PostgreSQL binaries the second half is skipped loudly (REQUIRE_POSTGRES=1 fails).
 # The browser tests (tests/test_browser.py) need Chromium: skipped loudly without it
 # (Debian: apt-get install chromium), failed under REQUIRE_BROWSER=1 (CI).
-pytest: $(INSTALLED) $(ASSETS)
+pytest: $(INSTALLED) $(DEV_ASSETS)
 	TEST_ENGINE=sqlite $(BIN)/python -m pytest $(PYTEST_ARGS)
 	@if $(BIN)/python -c 'import sys; from tests.postgres import find_binaries; sys.exit(find_binaries() is None)'; then \
 		echo "TEST_ENGINE=postgresql $(BIN)/python -m pytest $(PYTEST_ARGS)"; \
