@@ -205,44 +205,71 @@ def search_text(slug: str) -> str:
     return fold("\n".join(words))
 
 
+# Continents and the recorded regions inside them: a visitor choosing "Asia" means Japan and
+# Korea too. Written here from an atlas, independently of the page's own table.
+CONTINENTS = {"Asia": {"Japan", "Korea"}, "South & Central America": {"Brazil"}}
+
+
+def in_region(slug: str, region: str) -> bool:
+    recorded = set(orgs()[slug].get("regions", []))
+    return bool(recorded & ({region} | CONTINENTS.get(region, set())))
+
+
 def expected(category: str = "", region: str = "", kind: str = "", search: str = "") -> set[str]:
     """The slugs the page should show for these filters, from the dataset file."""
     return {
         slug
         for slug in shown()
         if (not category or orgs()[slug]["category"] == category)
-        and (not region or region in orgs()[slug].get("regions", []))
+        and (not region or in_region(slug, region))
         and (not kind or any(a["kind"] == kind for a in agreements_of(slug)))
         and all(word in search_text(slug) for word in fold(search).split())
     }
 
 
+def owner(slug: str) -> str | None:
+    """The listed body (or ISCT) a body belongs to: itself, or the parent of a unit."""
+    listed = {"isct", *shown()}
+    parent = orgs()[slug].get("parent")
+    return slug if slug in listed else parent if parent in listed else None
+
+
 def expected_network() -> tuple[set[str], dict[str, set[frozenset[str]]]]:
-    """Nodes and edges by kind, as partners.js derives them from the one response."""
+    """Nodes and lines by kind: ISCT and the listed bodies; co-foundings, representatives
+    shared by two listed bodies, seats held for a body on another's, and agreements between
+    two listed bodies other than ISCT (ISCT's own agreements group the ring instead)."""
     edges: dict[str, set[frozenset[str]]] = {
         "agreement": set(),
         "cofounding": set(),
         "person": set(),
+        "seat": set(),
     }
-    for slug in shown():
-        for agreement in agreements_of(slug):
-            if agreement["kind"] == "CO_FOUNDING":
-                continue
-            for party in set(agreement["parties"]) - scope(slug):
-                edges["agreement"].add(frozenset({slug, party}))
     for agreement in dataset()["agreements"]:
+        parties = {owner(party) for party in agreement["parties"]} - {None}
         if agreement["kind"] == "CO_FOUNDING" and agreement.get("establishes") in shown():
-            for founder in agreement["parties"]:
+            for founder in parties:
                 edges["cofounding"].add(frozenset({founder, agreement["establishes"]}))
+        elif agreement["kind"] != "CO_FOUNDING" and "isct" not in parties:
+            edges["agreement"] |= {frozenset(p) for p in itertools.combinations(sorted(parties), 2)}
     seated: dict[str, set[str]] = {}
     for seat in dataset()["representations"]:
-        for slug in shown():
-            if seat["organization"] in scope(slug):
-                seated.setdefault(seat["person"], set()).add(slug)
+        at, behalf = owner(seat["organization"]), owner(seat["on_behalf_of"])
+        if at in shown():
+            seated.setdefault(seat["person"], set()).add(at)
+        if behalf != "isct" and at and behalf and at != behalf:
+            edges["seat"].add(frozenset({at, behalf}))
     for at in seated.values():
         edges["person"] |= {frozenset(pair) for pair in itertools.combinations(sorted(at), 2)}
-    nodes = set(shown()).union(*(pair for pairs in edges.values() for pair in pairs))
-    return nodes, edges
+    return {"isct", *shown()}, edges
+
+
+def kinds_with_isct(slug: str) -> set[str]:
+    """The kinds of a listed body's agreements with ISCT, co-foundings left out."""
+    return {
+        a["kind"]
+        for a in agreements_of(slug)
+        if a["kind"] != "CO_FOUNDING" and "isct" in {owner(p) for p in a["parties"]}
+    }
 
 
 # ------------------------------------------------------------------------ GraphiQL
@@ -346,7 +373,7 @@ def _rendered(markdown: str) -> str:
 
 async def visible(tab: Tab) -> set[str]:
     slugs = await tab.page.eval_on_selector_all(
-        "article.card:not([hidden])", "cards => cards.map(card => card.dataset.slug)"
+        "li.entry:not([hidden]) > details.org", "rows => rows.map(row => row.dataset.slug)"
     )
     return set(slugs)
 
@@ -363,28 +390,72 @@ async def test_partners_page_renders_every_partner_from_one_request(tab: Tab):
     assert (len(partners), len(cofounded)) == (24, 2)
     page = tab.page
     for group, slugs in (("PARTNER", partners), ("CO_FOUNDED", cofounded)):
-        cards = page.locator(f"#group-{group} article.card")
-        assert set(await cards.evaluate_all("cs => cs.map(c => c.dataset.slug)")) == slugs
-        names = await cards.locator("h3").all_inner_texts()
+        rows = page.locator(f"#group-{group} details.org")
+        assert set(await rows.evaluate_all("rs => rs.map(r => r.dataset.slug)")) == slugs
+        names = await rows.locator("h3 .name").all_inner_texts()
         assert names == sorted(names)  # the API's order: by name
+        await expect(page.locator(f"#group-{group} .group-count")).to_have_text(
+            f"{len(slugs)} of {len(slugs)}"
+        )
     status = page.get_by_role("status")
     await expect(status).to_have_text("Showing 26 of 26 organizations: 2 co-founded, 24 partners.")
 
-    # A card: the timeline (years), the representatives, the co-founders, the initiatives.
+    # Rows read at a glance, closed; a row opens on a click to its details.
+    assert await page.locator("details.org[open]").count() == 0
     fact = page.locator("#org-fact")
-    await expect(fact.locator(".facts")).to_contain_text("Co-founded by ASTCT and ISCT")
+    await expect(fact.locator(".glance")).to_contain_text("Founded 1996 by ASTCT and ISCT")
+    await expect(fact.locator(".representatives")).to_be_hidden()
+    await fact.locator("summary").click()
+    await expect(fact.locator(".representatives")).to_be_visible()
     await expect(fact.locator(".representatives")).to_contain_text("Patrick Hanley, PhD")
     await expect(fact.locator(".representatives")).to_contain_text("Forum on Regenerative")
+    await page.locator("#org-ebmt summary").click()
     years = await page.locator("#org-ebmt .timeline time").all_inner_texts()
     assert years == sorted(str(a["year"]) for a in agreements_of("ebmt") if a.get("year"))
+    await expect(page.locator("#org-ebmt .glance")).to_contain_text(
+        "Memorandum of understanding 2019"
+    )
     await expect(page.locator("#org-carm .delegates")).to_contain_text("Antonio Lee")
     await expect(page.locator("#org-cba .initiatives")).to_contain_text("Cord Blood Connect")
+    await expect(page.locator("#org-carm .regions")).to_have_text("KoreaAsia")
+
+    # No boilerplate: a section the dataset has no facts for is left out, not filled in.
+    boilerplate = page.locator("#results").get_by_text(re.compile("on record|^none", re.I))
+    assert await boilerplate.count() == 0
+    seated = {seat["organization"] for seat in dataset()["representations"]}
+    for slug in shown():
+        has = bool(scope(slug) & seated)
+        assert await page.locator(f"#org-{slug} .representatives").count() == int(has), slug
 
     assert tab.paths("POST") == ["/graphql"]  # one request renders the page
     own = {"/static/partners.css", "/static/partners.js", "/static/favicon.svg"}
     assert set(tab.paths()) == {"/", *own}
     await tab.screenshot("partners", full_page=True)
     tab.assert_clean()
+
+
+async def test_partners_page_on_a_phone_shows_organizations_on_the_first_screen(
+    browser: Any, server: str
+):
+    context = await browser.new_context(
+        viewport={"width": 375, "height": 667}, is_mobile=True, has_touch=True
+    )
+    try:
+        page = await context.new_page()
+        await page.goto(f"{server}/")
+        await page.wait_for_selector("body[data-ready]")
+        first = await page.locator("details.org").first.bounding_box()
+        assert first is not None
+        assert first["y"] + first["height"] <= 667, f"no organization on the first screen: {first}"
+        width = await page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+        assert width[0] <= width[1], "the page scrolls sideways"
+        await page.set_viewport_size({"width": 320, "height": 640})
+        width = await page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+        assert width[0] <= width[1], "the page scrolls sideways at 320 px"
+        ARTIFACTS.mkdir(exist_ok=True)
+        await page.screenshot(path=ARTIFACTS / "partners-320.png", full_page=True)
+    finally:
+        await context.close()
 
 
 async def test_partners_filters_and_search_change_what_is_shown(tab: Tab):
@@ -411,6 +482,12 @@ async def test_partners_filters_and_search_change_what_is_shown(tab: Tab):
     await region.select_option("Korea")
     await shows(expected(region="Korea"))
     await expect(page).to_have_url(re.compile(r"\?region=Korea$"))  # a view can be linked to
+    # A continent includes its countries: Japan's FIRM and Korea's KSBMT are in Asia.
+    await region.select_option("Asia")
+    await shows(expected(region="Asia"))
+    assert {"firm", "ksbmt", "carm"} <= await visible(tab)
+    options = await region.locator("option").all_inner_texts()
+    assert f"Asia ({len(expected(region='Asia'))})" in options
     await region.select_option("")
 
     await kind.select_option("MEMORANDUM_OF_UNDERSTANDING")
@@ -432,6 +509,10 @@ async def test_partners_filters_and_search_change_what_is_shown(tab: Tab):
     await kind.select_option("COLLABORATION")
     await shows(expected(kind="COLLABORATION", search="marrow"))
     await tab.screenshot("partners-filtered", full_page=True)
+
+    await search.fill("zzzz")
+    await expect(status).to_contain_text("Showing 0 of 26 organizations")
+    await expect(page.locator("#group-PARTNER .empty")).to_be_visible()
 
     await page.get_by_role("button", name="Clear filters").click()
     await expect(status).to_contain_text("Showing 26 of 26 organizations")
@@ -463,6 +544,15 @@ async def test_partners_filters_work_from_the_keyboard(tab: Tab):
     await expect(page.get_by_role("status")).to_contain_text(
         f"Showing {len(expected(category='CO_FOUNDED', search='korea'))} of 26"
     )
+
+    # Past the controls, the first shown organization's row: Enter opens its details.
+    await page.get_by_role("button", name="Clear filters").click()
+    first = page.locator("details.org").first
+    while not await first.locator("summary").evaluate("s => s === document.activeElement"):
+        await page.keyboard.press("Tab")
+    await page.keyboard.press("Enter")
+    assert await first.get_attribute("open") is not None
+    await expect(first.locator(".details")).to_be_visible()
     tab.assert_clean()
 
 
@@ -481,14 +571,30 @@ async def test_partners_network_links_organizations(tab: Tab):
     cofoundings = (("isct", "fact"), ("astct", "fact"), ("isct", "jacie"), ("ebmt", "jacie"))
     assert edges["cofounding"] == {frozenset(pair) for pair in cofoundings}
     assert edges["person"] == {frozenset(("fact", "nasem")), frozenset(("jacie", "wbmt"))}
-    summary = f"{len(nodes)} organizations and {sum(map(len, edges.values()))} links"
-    await expect(page.locator("#network-summary")).to_contain_text(summary)
+    assert edges["seat"] == {frozenset(("carm", "isct")), frozenset(("firm", "isct"))}
+    # Not a star: ISCT's own agreements place each partner in a group of the ring.
+    assert sum(1 for pair in set().union(*edges.values()) if "isct" in pair) == 4
+    groups = {}
+    for slug in shown():
+        if orgs()[slug]["category"] != "PARTNER":
+            continue
+        kind = await network.locator(f'.node[data-slug="{slug}"]').get_attribute("data-kind")
+        assert kind in (kinds_with_isct(slug) or {"NONE"}), slug
+        groups[kind] = groups.get(kind, 0) + 1
+    summary = page.locator("#network-summary")
+    await expect(summary).to_contain_text(f"ISCT and the {len(shown())} organizations listed")
+    await expect(summary).to_contain_text(
+        f"Memoranda of understanding: {groups.get('MEMORANDUM_OF_UNDERSTANDING')}"
+    )
+    await expect(summary).to_contain_text("4 co-foundings, 2 shared representatives and 2 seats")
     await page.locator(".network").screenshot(path=ARTIFACTS / "partners-network.png")
 
-    # Filtering fades the others; a node is a link to its card.
+    # Filtering fades the others; a node is a link that opens its organization.
     await page.get_by_label("Region").select_option("Korea")
     faded = await network.locator("a.node.dim").count()
     assert faded == len(shown()) - len(expected(region="Korea"))
     await network.locator('a.node[data-slug="carm"]').click()
-    await expect(page.locator("#org-carm")).to_be_focused()
+    await expect(page.locator("#org-carm summary")).to_be_focused()
+    assert await page.locator("#org-carm").get_attribute("open") is not None
+    await expect(page).to_have_url(re.compile(r"\?region=Korea#org-carm$"))
     tab.assert_clean()

@@ -25,12 +25,18 @@ fragment Card on Organization {
     onBehalfOf { id slug name acronym }
     person { id slug name credentials representations { id role organization { id slug name acronym } } }
   }
-  delegates { id role person { id name credentials } organization { id name acronym } }
+  delegates {
+    id role person { id name credentials }
+    organization { id slug name acronym parent { id slug } }
+  }
   cofounders { id slug name acronym category }
   initiatives { id name kind recurrence year }
 }`;
 
-const GROUPS = ["CO_FOUNDED", "PARTNER"];
+const GROUPS = {
+  CO_FOUNDED: { title: "Co-founded by ISCT", empty: "No co-founded organization matches these filters." },
+  PARTNER: { title: "Partner organizations", empty: "No partner organization matches these filters." },
+};
 const KIND_LABELS = {
   CO_FOUNDING: "Co-founding",
   MEMORANDUM_OF_UNDERSTANDING: "Memorandum of understanding",
@@ -39,6 +45,28 @@ const KIND_LABELS = {
   COLLABORATION: "Collaboration",
   AFFILIATION: "Affiliation",
   PARTICIPATION: "Participation",
+};
+// The order in which a body's agreements with ISCT are listed, and which one places it in the
+// network: the first it has. Co-foundings are drawn as lines, not as a group.
+// It is also the order of the groups round the ring, chosen so that no two small groups sit
+// side by side (their names would collide).
+const KIND_ORDER = [
+  "MEMORANDUM_OF_UNDERSTANDING",
+  "LIAISON",
+  "MEMBERSHIP",
+  "PARTICIPATION",
+  "COLLABORATION",
+  "AFFILIATION",
+];
+// A small geography over the regions the dataset records, so that the Region filter means
+// what a visitor means: a continent includes its countries. It places regions, never bodies:
+// a body is in a region only where the dataset says so.
+const GEOGRAPHY = {
+  Asia: ["Japan", "Korea"],
+  "North America": ["Canada"],
+  "South & Central America": ["Brazil"],
+  Europe: [],
+  "Australia & New Zealand": [],
 };
 const SVG_NS = "http://www.w3.org/2000/svg";
 
@@ -102,7 +130,11 @@ async function fetchPage() {
   return body.data;
 }
 
-// ---------------------------------------------------------------------------- cards
+// ---------------------------------------------------------------------------- organizations
+
+/** A body and its units: its agreements, seats and initiatives include its units' (the API's
+ * rule), so a tie to a unit is a tie to the body. */
+const scopeOf = (org) => new Set([org.slug, ...org.units.map((unit) => unit.slug)]);
 
 /** Every word a search can match for this organization, folded. */
 function searchText(org) {
@@ -122,70 +154,46 @@ function searchText(org) {
   );
 }
 
-/** The dated and undated events of an organization's timeline: agreements and its founding. */
-function timelineEvents(org) {
-  const events = org.agreements.map((agreement) => ({
-    year: agreement.year,
-    kind: agreement.kind,
-    label: kindLabel(agreement.kind),
-    title: agreement.title,
-  }));
-  if (org.foundedYear !== null) {
-    const founders = org.cofounders.map(shortName);
-    events.push({
-      year: org.foundedYear,
-      kind: "FOUNDED",
-      label: "Founded",
-      title: founders.length ? `Co-founded by ${listSentence(founders)}` : "Founded",
-    });
-  }
-  return events.sort((a, b) => (a.year ?? Infinity) - (b.year ?? Infinity));
+/** The kinds of the body's agreements with ISCT, in KIND_ORDER; co-foundings left out. */
+function kindsWithIsct(org) {
+  const kinds = new Set(
+    org.agreements
+      .filter((agreement) => agreement.kind !== "CO_FOUNDING")
+      .filter((agreement) => agreement.parties.some((party) => party.category === "SELF"))
+      .map((agreement) => agreement.kind),
+  );
+  return [...kinds].sort((a, b) => rank(a) - rank(b));
 }
 
-function timeline(org, span) {
-  const events = timelineEvents(org);
-  if (!events.length) return h("p", { class: "none", text: "No agreement on record." });
-  const dated = events.filter((event) => event.year !== null);
-  const track = h(
-    "div",
-    { class: "track", "aria-hidden": "true" },
-    h("span", { class: "track-start", text: String(span.from) }),
-    h("span", { class: "track-end", text: String(span.to) }),
-  );
-  const at = (year) => `${(100 * (year - span.from)) / Math.max(1, span.to - span.from)}%`;
-  for (let year = Math.ceil((span.from + 3) / 5) * 5; year <= span.to - 3; year += 5) {
-    const tick = h("span", { class: "tick", text: String(year) });
-    tick.style.left = at(year); // CSSOM, not a style attribute: the CSP allows it
-    track.append(tick);
+const rank = (kind) => (KIND_ORDER.includes(kind) ? KIND_ORDER.indexOf(kind) : KIND_ORDER.length);
+
+/** Agreements oldest first, undated ones last, as the timeline reads. */
+function byYear(agreements) {
+  return [...agreements].sort((a, b) => (a.year ?? Infinity) - (b.year ?? Infinity));
+}
+
+/** The row's one line at a glance: founding, then each kind of agreement with its years. */
+function glance(org) {
+  const parts = [];
+  if (org.foundedYear !== null) {
+    const founders = org.cofounders.map(shortName);
+    parts.push(`Founded ${org.foundedYear}${founders.length ? ` by ${listSentence(founders)}` : ""}`);
   }
-  const sameYear = {};
-  for (const event of dated) {
-    const mark = h("span", { class: `mark kind-${event.kind}`, title: `${event.year}: ${event.title}` });
-    mark.style.left = at(event.year);
-    const stacked = (sameYear[event.year] = (sameYear[event.year] ?? -1) + 1);
-    if (stacked) mark.style.bottom = `${stacked * 13 - 7}px`; // events of one year pile up
-    track.append(mark);
+  const years = new Map();
+  for (const agreement of byYear(org.agreements)) {
+    if (agreement.kind === "CO_FOUNDING") continue;
+    if (!years.has(agreement.kind)) years.set(agreement.kind, []);
+    if (agreement.year !== null) years.get(agreement.kind).push(agreement.year);
   }
-  return [
-    dated.length ? track : null,
-    h(
-      "ol",
-      { class: "timeline" },
-      events.map((event) =>
-        h(
-          "li",
-          {},
-          event.year === null
-            ? h("span", { class: "year undated", text: "undated" })
-            : h("time", { class: "year", datetime: String(event.year), text: String(event.year) }),
-          " ",
-          h("span", { class: `kind kind-${event.kind}`, text: event.label }),
-          " ",
-          h("span", { class: "title", text: event.title }),
-        ),
-      ),
-    ),
-  ];
+  const kinds = [...years.keys()].sort((a, b) => rank(a) - rank(b));
+  for (const kind of kinds) {
+    const dated = [...new Set(years.get(kind))];
+    parts.push(dated.length ? `${kindLabel(kind)} ${dated.join(", ")}` : kindLabel(kind));
+  }
+  const seats = org.representatives.length;
+  if (seats) parts.push(plural(seats, "representative", "representatives"));
+  if (org.initiatives.length) parts.push(plural(org.initiatives.length, "initiative", "initiatives"));
+  return parts;
 }
 
 function personName(person) {
@@ -193,134 +201,218 @@ function personName(person) {
   return `${person.name}${credentials}`;
 }
 
-function representatives(org, scope) {
-  if (!org.representatives.length) return h("p", { class: "none", text: "No representative on record." });
-  return h(
-    "ul",
-    { class: "people" },
-    org.representatives.map((seat) => {
-      const elsewhere = seat.person.representations.filter(
-        (other) => !scope.has(other.organization.slug),
-      );
-      const onBehalf = seat.onBehalfOf.slug === "isct" ? "" : ` (for ${shortName(seat.onBehalfOf)})`;
-      return h(
-        "li",
-        {},
-        h("span", { class: "person", text: personName(seat.person) }),
-        h("span", { class: "role", text: ` — ${seat.role}${onBehalf}` }),
-        seat.designation ? h("span", { class: "designation", text: seat.designation.toLowerCase() }) : null,
-        elsewhere.length
-          ? h("span", {
-              class: "elsewhere",
-              text: `Also: ${elsewhere.map((other) => `${other.role}, ${other.organization.name}`).join("; ")}`,
-            })
-          : null,
-      );
-    }),
+function section(className, title, ...content) {
+  return h("section", { class: className }, h("h4", { text: title }), ...content);
+}
+
+function agreementsSection(org) {
+  if (!org.agreements.length) return null;
+  return section(
+    "agreements",
+    "Agreements",
+    h(
+      "ol",
+      { class: "timeline" },
+      byYear(org.agreements).map((agreement) =>
+        h(
+          "li",
+          {},
+          agreement.year === null
+            ? h("span", { class: "year undated", text: "undated" })
+            : h("time", { class: "year", datetime: String(agreement.year), text: String(agreement.year) }),
+          " ",
+          h("span", { class: `kind kind-${agreement.kind}`, text: kindLabel(agreement.kind) }),
+          " ",
+          h("span", { class: "title", text: agreement.title }),
+        ),
+      ),
+    ),
   );
 }
 
-function card(org, span) {
-  const id = `org-${org.slug}`;
-  const scope = new Set([org.slug, ...org.units.map((unit) => unit.slug)]);
-  const facts = [
-    org.foundedYear !== null ? `Founded ${org.foundedYear}` : null,
-    org.cofounders.length ? `Co-founded by ${listSentence(org.cofounders.map(shortName))}` : null,
-    org.regions.length ? `Regions: ${org.regions.join(", ")}` : null,
-  ].filter(Boolean);
-  const sections = [
-    h("section", { class: "agreements" }, h("h4", { text: "Agreements" }), timeline(org, span)),
-    h("section", { class: "representatives" }, h("h4", { text: "Representatives" }), representatives(org, scope)),
-  ];
-  if (org.delegates.length) {
-    sections.push(
-      h(
-        "section",
-        { class: "delegates" },
-        h("h4", { text: `Seats held for ${shortName(org)}` }),
-        h(
-          "ul",
-          { class: "people" },
-          org.delegates.map((seat) =>
-            h("li", {}, h("span", { class: "person", text: personName(seat.person) }), ` — ${seat.role}`),
-          ),
-        ),
-      ),
-    );
-  }
-  if (org.initiatives.length) {
-    sections.push(
-      h(
-        "section",
-        { class: "initiatives" },
-        h("h4", { text: "Joint initiatives" }),
-        h(
-          "ul",
-          {},
-          org.initiatives.map((initiative) => {
-            const when = [initiative.recurrence, initiative.year].filter(Boolean).join(", ");
-            return h("li", { text: when ? `${initiative.name} (${when})` : initiative.name });
-          }),
-        ),
-      ),
-    );
-  }
-  return h(
-    "article",
-    { class: "card", id, tabindex: "-1", "aria-labelledby": `${id}-name`, "data-slug": org.slug },
+function representativesSection(org) {
+  if (!org.representatives.length) return null;
+  const scope = scopeOf(org);
+  return section(
+    "representatives",
+    "Representatives",
     h(
-      "header",
-      {},
-      h("h3", { id: `${id}-name` }, org.name, org.acronym ? h("span", { class: "acronym", text: ` (${org.acronym})` }) : null),
-      facts.length ? h("p", { class: "facts", text: facts.join(" · ") }) : null,
+      "ul",
+      { class: "people" },
+      org.representatives.map((seat) => {
+        const elsewhere = seat.person.representations.filter((other) => !scope.has(other.organization.slug));
+        const onBehalf = seat.onBehalfOf.slug === "isct" ? "" : ` (for ${shortName(seat.onBehalfOf)})`;
+        return h(
+          "li",
+          {},
+          h("span", { class: "person", text: personName(seat.person) }),
+          h("span", { class: "role", text: ` — ${seat.role}${onBehalf}` }),
+          seat.designation ? h("span", { class: "designation", text: seat.designation.toLowerCase() }) : null,
+          elsewhere.length
+            ? h("span", {
+                class: "elsewhere",
+                text: `Also: ${elsewhere.map((other) => `${other.role}, ${other.organization.name}`).join("; ")}`,
+              })
+            : null,
+        );
+      }),
     ),
-    org.description ? h("p", { class: "description", text: org.description }) : null,
-    sections,
   );
+}
+
+function delegatesSection(org) {
+  if (!org.delegates.length) return null;
+  return section(
+    "delegates",
+    `Seats held for ${shortName(org)}`,
+    h(
+      "ul",
+      { class: "people" },
+      org.delegates.map((seat) =>
+        h(
+          "li",
+          {},
+          h("span", { class: "person", text: personName(seat.person) }),
+          ` — ${seat.role}`,
+        ),
+      ),
+    ),
+  );
+}
+
+function initiativesSection(org) {
+  if (!org.initiatives.length) return null;
+  return section(
+    "initiatives",
+    "Joint initiatives",
+    h(
+      "ul",
+      {},
+      org.initiatives.map((initiative) => {
+        const when = [initiative.recurrence, initiative.year].filter(Boolean).join(", ");
+        return h("li", { text: when ? `${initiative.name} (${when})` : initiative.name });
+      }),
+    ),
+  );
+}
+
+/** One organization: a row that reads at a glance, and its details on demand. Only what the
+ * dataset records is shown: a section without facts is left out, not filled with "none". */
+function entry(org) {
+  const id = `org-${org.slug}`;
+  const kinds = kindsWithIsct(org);
+  return h(
+    "li",
+    { class: "entry" },
+    h(
+      "details",
+      { class: "org", id, "data-slug": org.slug, "data-kind": kinds[0] || "NONE" },
+      h(
+        "summary",
+        {},
+        h(
+          "h3",
+          { class: "org-name" },
+          h("span", { class: "name", text: org.name }),
+          org.acronym ? h("span", { class: "acronym", text: ` (${org.acronym})` }) : null,
+        ),
+        org.regions.length
+          ? h("span", { class: "regions" }, org.regions.map((region) => h("span", { class: "region", text: region })))
+          : null,
+        h("span", { class: "glance", text: glance(org).join(" · ") }),
+      ),
+      h(
+        "div",
+        { class: "details" },
+        org.description ? h("p", { class: "description", text: org.description }) : null,
+        agreementsSection(org),
+        representativesSection(org),
+        delegatesSection(org),
+        initiativesSection(org),
+      ),
+    ),
+  );
+}
+
+function groupSection(category, orgs) {
+  const group = GROUPS[category];
+  return h(
+    "section",
+    { class: "group", id: `group-${category}`, "aria-labelledby": `group-${category}-heading` },
+    h("h2", { id: `group-${category}-heading` }, group.title, " ", h("span", { class: "group-count" })),
+    h("ul", { class: "orgs" }, orgs.map((org) => (org.entry = entry(org)))),
+    h("p", { class: "empty", text: group.empty, hidden: "" }),
+  );
+}
+
+/** Open an organization's details and bring it into view, with the focus on its row. */
+function reveal(slug) {
+  const details = document.getElementById(`org-${slug}`);
+  if (!details || details.closest("[hidden]")) return false;
+  details.open = true;
+  details.scrollIntoView({ block: "start" });
+  details.querySelector("summary").focus({ preventScroll: true });
+  return true;
 }
 
 // ---------------------------------------------------------------------------- network
 
-/** Nodes (organizations) and edges (agreements, co-foundings, shared representatives). */
-function networkOf(orgs) {
+/** ISCT at the centre and the listed organizations around it (nodes), with the ties that are
+ * not "an agreement with ISCT" as lines: co-foundings, representatives shared by two bodies,
+ * seats held for a body on an ISCT body, and agreements between two other bodies. The
+ * agreement with ISCT places each body in its group of the ring instead of drawing a star. */
+function networkOf(orgs, isct) {
   const nodes = new Map();
   const edges = new Map();
-  const addNode = (org, shown = false) => {
-    const node = nodes.get(org.slug);
-    if (node) node.shown ||= shown;
-    else nodes.set(org.slug, { slug: org.slug, name: org.name, label: shortName(org), category: org.category, shown });
-  };
+  const owner = new Map(); // a listed body or any of its units -> the listed body
+  nodes.set(isct.slug, { slug: isct.slug, name: isct.name, label: shortName(isct), category: "SELF", shown: false });
+  owner.set(isct.slug, isct.slug);
+  for (const org of orgs) {
+    const kinds = kindsWithIsct(org);
+    nodes.set(org.slug, {
+      slug: org.slug,
+      name: org.name,
+      label: shortName(org),
+      category: org.category,
+      kind: kinds[0] || "NONE",
+      shown: true,
+    });
+    for (const slug of scopeOf(org)) owner.set(slug, org.slug);
+  }
   const addEdge = (kind, from, to, title) => {
+    if (!from || !to || from === to) return;
     const key = `${kind} ${[from, to].sort().join(" ")}`;
     const edge = edges.get(key) || { kind, from, to, titles: [] };
     if (!edge.titles.includes(title)) edge.titles.push(title);
     edges.set(key, edge);
   };
 
-  for (const org of orgs) addNode(org, true);
-  const seats = new Map(); // person slug -> the shown organizations they sit at
+  const seats = new Map(); // person slug -> { name, the listed bodies they sit at }
   for (const org of orgs) {
-    const scope = new Set([org.slug, ...org.units.map((unit) => unit.slug)]);
+    for (const founder of org.cofounders) {
+      addEdge("cofounding", owner.get(founder.slug), org.slug, `${shortName(founder)} co-founded ${shortName(org)}`);
+    }
     for (const agreement of org.agreements) {
-      if (agreement.kind === "CO_FOUNDING") continue; // drawn from `cofounders` below
-      for (const party of agreement.parties) {
-        if (scope.has(party.slug)) continue;
-        addNode(party);
+      if (agreement.kind === "CO_FOUNDING") continue;
+      const others = agreement.parties.map((party) => owner.get(party.slug)).filter((slug) => slug && slug !== org.slug);
+      for (const other of others) {
+        if (other === isct.slug) continue; // the ring's grouping shows it
         const year = agreement.year ? ` (${agreement.year})` : "";
-        addEdge("agreement", org.slug, party.slug, `${agreement.title}${year}`);
+        addEdge("agreement", org.slug, other, `${agreement.title}${year}`);
       }
     }
-    for (const founder of org.cofounders) {
-      addNode(founder);
-      addEdge("cofounding", founder.slug, org.slug, `${shortName(founder)} co-founded ${shortName(org)}`);
-    }
     for (const seat of org.representatives) {
-      const entry = seats.get(seat.person.slug) || { name: seat.person.name, orgs: new Set() };
-      entry.orgs.add(org.slug);
+      const entry = seats.get(seat.person.slug) || { name: seat.person.name, at: new Set() };
+      entry.at.add(org.slug);
       seats.set(seat.person.slug, entry);
     }
+    for (const seat of org.delegates) {
+      const body = seat.organization.acronym || seat.organization.name;
+      const at = owner.get(seat.organization.slug) || owner.get(seat.organization.parent?.slug);
+      addEdge("seat", org.slug, at, `${seat.person.name}: ${seat.role} (${body})`);
+    }
   }
-  for (const { name, orgs: at } of seats.values()) {
+  for (const { name, at } of seats.values()) {
     const slugs = [...at].sort();
     for (let i = 0; i < slugs.length; i++) {
       for (let j = i + 1; j < slugs.length; j++) {
@@ -332,99 +424,113 @@ function networkOf(orgs) {
   return { nodes: [...nodes.values()], edges: [...edges.values()] };
 }
 
-/** The partners, in name order, except that partners linked through the same inner body
- * (FACT's co-founder and FACT's other seat, say) sit next to each other. */
-function outerRing(network, isOuter) {
-  const outer = network.nodes.filter(isOuter).sort((a, b) => a.name.localeCompare(b.name));
-  const neighbours = new Map(); // inner node -> its outer neighbours
-  for (const edge of network.edges) {
-    for (const [a, b] of [[edge.from, edge.to], [edge.to, edge.from]]) {
-      if (!neighbours.has(a)) neighbours.set(a, new Set());
-      neighbours.get(a).add(b);
-    }
-  }
-  const outerSlugs = new Set(outer.map((node) => node.slug));
-  const cluster = new Map(); // outer slug -> the outer slugs it should sit with
-  for (const node of network.nodes) {
-    if (outerSlugs.has(node.slug) || node.category === "SELF") continue;
-    const group = [...(neighbours.get(node.slug) || [])].filter((slug) => outerSlugs.has(slug));
-    for (const slug of group) cluster.set(slug, [...new Set([...(cluster.get(slug) || []), ...group])]);
-  }
-  const placed = new Set();
-  const ordered = [];
-  for (const node of outer) {
-    for (const slug of [node.slug, ...(cluster.get(node.slug) || [])]) {
-      if (placed.has(slug)) continue;
-      placed.add(slug);
-      ordered.push(outer.find((candidate) => candidate.slug === slug));
-    }
-  }
-  return ordered;
+/** The listed partners' groups on the ring, in KIND_ORDER ("NONE" last), each in name order. */
+function ringGroups(network) {
+  const ring = network.nodes.filter((node) => node.category === "PARTNER");
+  const kinds = [...new Set(ring.map((node) => node.kind))].sort((a, b) => rank(a) - rank(b));
+  return kinds.map((kind) => ({
+    kind,
+    nodes: ring.filter((node) => node.kind === kind).sort((a, b) => a.name.localeCompare(b.name)),
+  }));
 }
 
-/** ISCT at the centre, partners on the outer ring, every other body on the inner ring next
- * to the partners it is linked to. Deterministic: the same data draws the same picture. */
+const OUTER = 250;
+const INNER = 118;
+const angleAt = (slot, slots) => (2 * Math.PI * slot) / slots - Math.PI / 2;
+
+/** ISCT at the centre; the partners on the ring, grouped by their agreement with ISCT with a
+ * slot left between groups; every other listed body (the co-founded ones) inside the ring,
+ * towards the partners it is tied to. Deterministic: the same data draws the same picture. */
 function layout(network) {
-  const OUTER = 250;
-  const INNER = 125;
-  const outer = outerRing(network, (node) => node.category === "PARTNER");
-  outer.forEach((node, i) => {
-    node.angle = (2 * Math.PI * i) / outer.length - Math.PI / 2;
-    node.radius = OUTER;
-  });
-  const inner = network.nodes.filter((node) => node.category !== "PARTNER" && node.category !== "SELF");
-  const bySlug = new Map(network.nodes.map((node) => [node.slug, node]));
-  inner.forEach((node, i) => {
-    let x = 0;
-    let y = 0;
-    for (const edge of network.edges) {
-      const other = edge.from === node.slug ? edge.to : edge.to === node.slug ? edge.from : null;
-      const target = other && bySlug.get(other);
-      if (target && target.radius === OUTER) {
-        x += Math.cos(target.angle);
-        y += Math.sin(target.angle);
-      }
+  const groups = ringGroups(network);
+  const slots = groups.reduce((sum, group) => sum + group.nodes.length + 1, 0);
+  let slot = 0;
+  for (const group of groups) {
+    group.from = angleAt(slot - 0.42, slots);
+    for (const node of group.nodes) {
+      node.angle = angleAt(slot++, slots);
+      node.radius = OUTER;
     }
-    node.angle = x || y ? Math.atan2(y, x) : (2 * Math.PI * i) / Math.max(1, inner.length);
+    group.to = angleAt(slot - 1 + 0.42, slots);
+    slot++; // the gap between groups
+  }
+  const bySlug = new Map(network.nodes.map((node) => [node.slug, node]));
+  const inner = network.nodes.filter((node) => node.category !== "PARTNER" && node.category !== "SELF");
+  inner.forEach((node, i) => {
+    let [x, y] = [0, 0];
+    for (const edge of network.edges) {
+      const other = bySlug.get(edge.from === node.slug ? edge.to : edge.to === node.slug ? edge.from : "");
+      if (other && other.radius === OUTER) [x, y] = [x + Math.cos(other.angle), y + Math.sin(other.angle)];
+    }
+    node.angle = x || y ? Math.atan2(y, x) : (2 * Math.PI * i) / inner.length;
     node.radius = INNER;
   });
-  // Spread the inner ring so that no two of its nodes overlap.
-  const gap = Math.min((2 * Math.PI) / Math.max(1, inner.length), 0.5);
-  inner.sort((a, b) => a.angle - b.angle);
-  for (let pass = 0; pass < 20; pass++) {
-    for (let i = 1; i < inner.length; i++) {
-      const overlap = gap - (inner[i].angle - inner[i - 1].angle);
-      if (overlap > 0) {
-        inner[i - 1].angle -= overlap / 2;
-        inner[i].angle += overlap / 2;
-      }
-    }
-  }
   for (const node of network.nodes) {
-    if (node.category === "SELF") node.radius = 0;
+    node.radius ??= 0;
     node.angle ??= 0;
     node.x = Math.round(node.radius * Math.cos(node.angle));
     node.y = Math.round(node.radius * Math.sin(node.angle));
   }
+  return groups;
 }
 
-/** A label of at most two short lines: "Cell and Gene" / "Therapy Catapult". */
-function labelLines(text) {
-  if (text.length <= 14 || !text.includes(" ")) return [text];
-  const words = text.split(" ");
-  let best = [text];
-  let bestWidth = Infinity;
-  for (let i = 1; i < words.length; i++) {
-    const lines = [words.slice(0, i).join(" "), words.slice(i).join(" ")];
-    const width = Math.max(...lines.map((line) => line.length));
-    if (width < bestWidth) [best, bestWidth] = [lines, width];
+/** A label in lines of at most 14 characters where the words allow ("Cell and Gene" /
+ * "Therapy" / "Catapult"), so that it stays inside the drawing even at a phone's type size. */
+function labelLines(text, width = 14) {
+  const lines = [];
+  for (const word of text.split(" ")) {
+    const last = lines.length ? lines[lines.length - 1] : null;
+    if (last !== null && last.length + 1 + word.length <= width) lines[lines.length - 1] = `${last} ${word}`;
+    else lines.push(word);
   }
-  return best;
+  return lines;
 }
+
+/** SVG text in lines, placed in ems so that it sits right at whatever size the stylesheet
+ * gives it: `first` is the first line's offset from y (e.g. -1.1 × (lines - 1) to end at y). */
+function textLines(lines, x, y, first, anchor) {
+  return s(
+    "text",
+    { "text-anchor": anchor },
+    lines.map((line, i) => s("tspan", { x, ...(i ? { dy: "1.1em" } : { y, dy: `${first}em` }), text: line })),
+  );
+}
+
+const point = (radius, angle) => [radius * Math.cos(angle), radius * Math.sin(angle)].map(Math.round);
+
+/** A group's band along the ring and its name inside it. */
+function groupBand(group) {
+  const [x1, y1] = point(OUTER, group.from);
+  const [x2, y2] = point(OUTER, group.to);
+  const large = group.to - group.from > Math.PI ? 1 : 0;
+  const middle = (group.from + group.to) / 2;
+  const lines = labelLines(GROUP_NAMES[group.kind] || kindLabel(group.kind));
+  // The name runs inwards from the band: it never meets the ring's nodes or their labels.
+  const cos = Math.cos(middle);
+  const anchor = cos > 0.35 ? "end" : cos < -0.35 ? "start" : "middle";
+  const [lx, ly] = point(anchor === "middle" ? OUTER - 50 : OUTER - 30, middle);
+  return s(
+    "g",
+    { class: `band band-${group.kind}`, "aria-hidden": "true" },
+    s("path", { d: `M ${x1} ${y1} A ${OUTER} ${OUTER} 0 ${large} 1 ${x2} ${y2}` }),
+    textLines(lines, lx, ly, 0.35 - 0.55 * (lines.length - 1), anchor),
+  );
+}
+
+const GROUP_NAMES = {
+  MEMORANDUM_OF_UNDERSTANDING: "Memoranda of understanding",
+  MEMBERSHIP: "Memberships",
+  LIAISON: "Liaison",
+  PARTICIPATION: "Participation",
+  COLLABORATION: "Collaborations",
+  AFFILIATION: "Affiliation",
+  NONE: "No agreement on record",
+};
 
 function drawNetwork(svg, network) {
-  layout(network);
+  const groups = layout(network);
   const bySlug = new Map(network.nodes.map((node) => [node.slug, node]));
+  const bands = s("g", { class: "bands" }, groups.map(groupBand));
   const edgeLayer = s("g", { class: "edges" });
   for (const edge of network.edges) {
     const [a, b] = [bySlug.get(edge.from), bySlug.get(edge.to)];
@@ -437,32 +543,50 @@ function drawNetwork(svg, network) {
   }
   const nodeLayer = s("g", { class: "nodes" });
   for (const node of network.nodes) {
-    const radius = { SELF: 34, CO_FOUNDED: 18, PARTNER: 12 }[node.category] || 9;
+    const radius = { SELF: 36, CO_FOUNDED: 20 }[node.category] || 13;
     const lines = labelLines(node.label);
-    const lineHeight = 19;
     // Partners are labelled outwards: beside the node, or above or below it at the top and
-    // bottom of the ring. The other bodies are labelled below (ISCT inside).
+    // bottom of the ring. The inner bodies are labelled below; ISCT inside.
     const sin = Math.sin(node.angle);
     const outwards = node.category === "PARTNER";
     const beside = outwards && Math.abs(sin) < 0.97;
     const right = Math.cos(node.angle) >= 0;
-    const x = beside ? node.x + (radius + 6) * (right ? 1 : -1) : node.x;
-    let top = node.y + (node.radius > 0 ? radius + 18 : 6);
-    if (beside) top = node.y + 6 - ((lines.length - 1) * lineHeight) / 2;
-    else if (outwards && sin < 0) top = node.y - radius - 7 - (lines.length - 1) * lineHeight;
-    const label = s(
-      "text",
-      { "text-anchor": beside ? (right ? "start" : "end") : "middle" },
-      lines.map((line, i) => s("tspan", { x, y: top + i * lineHeight, text: line })),
-    );
+    let label;
+    if (node.radius === 0) label = textLines(lines, node.x, node.y, 0.35, "middle");
+    else if (beside) {
+      const x = node.x + (radius + 6) * (right ? 1 : -1);
+      label = textLines(lines, x, node.y, 0.35 - 0.55 * (lines.length - 1), right ? "start" : "end");
+    } else if (outwards && sin < 0) {
+      label = textLines(lines, node.x, node.y - radius - 6, -1.1 * (lines.length - 1), "middle");
+    } else label = textLines(lines, node.x, node.y + radius + 4, 0.9, "middle");
     const title = s("title", { text: node.label === node.name ? node.name : `${node.name} (${node.label})` });
     const circle = s("circle", { cx: node.x, cy: node.y, r: radius });
+    const attributes = { class: `node node-${node.category} kind-${node.kind || "SELF"}`, "data-slug": node.slug, "data-kind": node.kind };
     node.element = node.shown
-      ? s("a", { class: `node node-${node.category}`, href: `#org-${node.slug}`, "data-slug": node.slug }, title, circle, label)
-      : s("g", { class: `node node-${node.category}`, "data-slug": node.slug }, title, circle, label);
+      ? s("a", { ...attributes, href: `#org-${node.slug}` }, title, circle, label)
+      : s("g", attributes, title, circle, label);
     nodeLayer.append(node.element);
   }
-  svg.replaceChildren(edgeLayer, nodeLayer);
+  svg.replaceChildren(bands, edgeLayer, nodeLayer);
+  return groups;
+}
+
+/** The figure's caption, with the same counts as the list. */
+function networkSummary(network, groups, listed) {
+  const count = (kind) => network.edges.filter((edge) => edge.kind === kind).length;
+  const ring = groups.map((group) => `${GROUP_NAMES[group.kind] || kindLabel(group.kind)}: ${group.nodes.length}`);
+  const inner = network.nodes.filter((node) => node.category === "CO_FOUNDED").length;
+  const lines = [
+    plural(count("cofounding"), "co-founding", "co-foundings"),
+    plural(count("person"), "shared representative", "shared representatives"),
+    plural(count("seat"), "seat on an ISCT body", "seats on ISCT bodies"),
+  ];
+  if (count("agreement")) lines.push(plural(count("agreement"), "other agreement", "other agreements"));
+  return (
+    `ISCT and the ${listed} organizations listed: the ${inner} it co-founded inside, the ` +
+    `${listed - inner} partners on the ring by their agreement with ISCT (${ring.join("; ")}). ` +
+    `Lines: ${listSentence(lines)}.`
+  );
 }
 
 // ---------------------------------------------------------------------------- filters
@@ -474,11 +598,14 @@ const controls = {
   kind: document.getElementById("filter-kind"),
 };
 
+/** A region and every region GEOGRAPHY places inside it. */
+const within = (region) => new Set([region, ...(GEOGRAPHY[region] || [])]);
+
 function currentFilters() {
   return {
     words: fold(controls.q.value).split(/\s+/).filter(Boolean),
     category: controls.category.value,
-    region: controls.region.value,
+    regions: controls.region.value ? within(controls.region.value) : null,
     kind: controls.kind.value,
   };
 }
@@ -486,14 +613,27 @@ function currentFilters() {
 function matches(org, filters) {
   return (
     (!filters.category || org.category === filters.category) &&
-    (!filters.region || org.regions.includes(filters.region)) &&
+    (!filters.regions || org.regions.some((region) => filters.regions.has(region))) &&
     (!filters.kind || org.agreements.some((agreement) => agreement.kind === filters.kind)) &&
     filters.words.every((word) => org.searchText.includes(word))
   );
 }
 
-function fillOptions(select, values, label) {
-  select.append(...values.map((value) => h("option", { value, text: label(value) })));
+/** The Region options: each continent the data reaches, with the recorded regions inside it
+ * indented below, then any recorded region GEOGRAPHY does not place; each with its count. */
+function regionOptions(orgs) {
+  const recorded = new Set(orgs.flatMap((org) => org.regions));
+  const placed = new Set(Object.values(GEOGRAPHY).flat());
+  const top = [...new Set([...Object.keys(GEOGRAPHY), ...recorded])]
+    .filter((region) => !placed.has(region) && [...within(region)].some((inner) => recorded.has(inner)))
+    .sort((a, b) => a.localeCompare(b));
+  const count = (region) => orgs.filter((org) => matches(org, { words: [], regions: within(region) })).length;
+  const option = (region, indent) =>
+    h("option", { value: region, text: `${indent ? "\u00a0\u00a0\u00a0\u00a0" : ""}${region} (${count(region)})` });
+  return top.flatMap((region) => [
+    option(region, false),
+    ...(GEOGRAPHY[region] || []).filter((inner) => recorded.has(inner)).map((inner) => option(inner, true)),
+  ]);
 }
 
 /** Filters in the address bar, so that a filtered view can be linked to. */
@@ -503,7 +643,7 @@ function saveFilters() {
     if (control.value) parameters.set(name, control.value);
   }
   const search = parameters.toString();
-  history.replaceState(null, "", search ? `?${search}` : window.location.pathname);
+  history.replaceState(null, "", `${search ? `?${search}` : window.location.pathname}${window.location.hash}`);
 }
 
 function restoreFilters() {
@@ -523,35 +663,29 @@ function show(orgs, network, totals) {
   const visible = new Set();
   for (const org of orgs) {
     const shown = matches(org, filters);
-    org.card.hidden = !shown;
+    org.entry.hidden = !shown;
     if (shown) visible.add(org.slug);
   }
   const counts = {};
-  for (const group of GROUPS) {
+  for (const group of Object.keys(GROUPS)) {
     const section = document.getElementById(`group-${group}`);
     const members = orgs.filter((org) => org.category === group);
     counts[group] = members.filter((org) => visible.has(org.slug)).length;
     section.hidden = Boolean(filters.category) && filters.category !== group;
-    section.querySelector(".group-count").textContent = `(${counts[group]} of ${members.length})`;
+    section.querySelector(".group-count").textContent = `${counts[group]} of ${members.length}`;
     section.querySelector(".empty").hidden = counts[group] > 0;
   }
   for (const node of network.nodes) {
-    const dim = node.shown && !visible.has(node.slug);
+    if (!node.shown) continue;
+    const dim = !visible.has(node.slug);
     node.element.classList.toggle("dim", dim);
-    if (node.shown) {
-      // A faded node is no link: its card is hidden.
-      if (dim) node.element.removeAttribute("href");
-      else node.element.setAttribute("href", `#org-${node.slug}`);
-    }
+    // A faded node is no link: its row is hidden.
+    if (dim) node.element.removeAttribute("href");
+    else node.element.setAttribute("href", `#org-${node.slug}`);
   }
-  const lit = new Set(); // the other bodies (ISCT...) stay lit while a link to them does
   for (const edge of network.edges) {
-    const faded = [edge.from, edge.to].some((slug) => network.shown.has(slug) && !visible.has(slug));
+    const faded = [edge.from, edge.to].some((slug) => network.listed.has(slug) && !visible.has(slug));
     edge.element.classList.toggle("dim", faded);
-    if (!faded) lit.add(edge.from).add(edge.to);
-  }
-  for (const node of network.nodes) {
-    if (!node.shown) node.element.classList.toggle("dim", !lit.has(node.slug));
   }
   const truncated = totals.total > orgs.length ? ` The first ${orgs.length} of ${totals.total} were loaded.` : "";
   document.getElementById("status").textContent =
@@ -559,8 +693,20 @@ function show(orgs, network, totals) {
     `${counts.CO_FOUNDED} co-founded, ${plural(counts.PARTNER, "partner", "partners")}.${truncated}`;
 }
 
+/** ISCT as the API names it: the party of category SELF in the agreements. */
+function findIsct(orgs) {
+  for (const org of orgs) {
+    for (const agreement of org.agreements) {
+      const self = agreement.parties.find((party) => party.category === "SELF");
+      if (self) return self;
+    }
+  }
+  return { slug: "isct", name: "International Society for Cell and Gene Therapy", acronym: "ISCT" };
+}
+
 async function main() {
   const form = document.getElementById("filters");
+  const results = document.getElementById("results");
   let data;
   try {
     data = await fetchPage();
@@ -569,35 +715,26 @@ async function main() {
     const alert = document.getElementById("error");
     alert.textContent = `Could not load the organizations: ${error.message}. Reload the page to try again.`;
     alert.hidden = false;
+    results.removeAttribute("aria-busy");
     return;
   }
   const orgs = [...data.cofounded.nodes, ...data.partners.nodes];
   const totals = { total: data.cofounded.totalCount + data.partners.totalCount };
+  for (const org of orgs) org.searchText = searchText(org);
+  results.replaceChildren(
+    ...Object.keys(GROUPS).map((category) => groupSection(category, orgs.filter((org) => org.category === category))),
+  );
+  results.removeAttribute("aria-busy");
 
-  const years = orgs.flatMap((org) => timelineEvents(org).map((event) => event.year)).filter((year) => year !== null);
-  const span = { from: Math.min(...years), to: Math.max(...years) };
-  for (const org of orgs) {
-    org.searchText = searchText(org);
-    org.card = card(org, span);
-    document.querySelector(`#group-${org.category} .cards`).append(org.card);
-  }
-
-  const regions = [...new Set(orgs.flatMap((org) => org.regions))].sort((a, b) => a.localeCompare(b));
-  fillOptions(controls.region, regions, (region) => region);
+  controls.region.append(...regionOptions(orgs));
   const kinds = [...new Set(orgs.flatMap((org) => org.agreements.map((agreement) => agreement.kind)))];
   kinds.sort((a, b) => kindLabel(a).localeCompare(kindLabel(b)));
-  fillOptions(controls.kind, kinds, kindLabel);
+  controls.kind.append(...kinds.map((kind) => h("option", { value: kind, text: kindLabel(kind) })));
 
-  const network = networkOf(orgs);
-  network.shown = new Set(orgs.map((org) => org.slug));
-  drawNetwork(document.getElementById("network"), network);
-  const count = (kind) => network.edges.filter((edge) => edge.kind === kind).length;
-  document.getElementById("network-summary").textContent =
-    `${plural(network.nodes.length, "organization", "organizations")} and ` +
-    `${plural(network.edges.length, "link", "links")}: ` +
-    `${plural(count("agreement"), "agreement", "agreements")}, ` +
-    `${plural(count("cofounding"), "co-founding", "co-foundings")}, ` +
-    `${plural(count("person"), "shared representative", "shared representatives")}.`;
+  const network = networkOf(orgs, findIsct(orgs));
+  network.listed = new Set(orgs.map((org) => org.slug));
+  const groups = drawNetwork(document.getElementById("network"), network);
+  document.getElementById("network-summary").textContent = networkSummary(network, groups, orgs.length);
 
   restoreFilters();
   const update = () => {
@@ -612,16 +749,21 @@ async function main() {
     update();
     controls.q.focus();
   });
-  // A node of the network is a link to its card: move the focus there too.
+  // A node of the network links to its organization: open the details and move the focus.
   document.getElementById("network").addEventListener("click", (event) => {
     const link = event.target.closest("a[href]");
     if (!link) return;
     event.preventDefault();
-    const target = document.getElementById(link.getAttribute("href").slice(1));
-    target.scrollIntoView({ block: "start" });
-    target.focus({ preventScroll: true });
+    const slug = link.dataset.slug;
+    if (reveal(slug)) history.replaceState(null, "", `#org-${slug}`);
   });
+  const fromHash = () => {
+    const match = /^#org-(.+)$/.exec(window.location.hash);
+    if (match) reveal(decodeURIComponent(match[1]));
+  };
+  window.addEventListener("hashchange", fromHash);
   show(orgs, network, totals);
+  fromHash();
   document.body.dataset.ready = "true";
 }
 
