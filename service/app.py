@@ -22,6 +22,7 @@ from service.graphql.compiler.dialects import register_sqlite
 from service.graphql.schema import build_schema
 from service.graphql.view import GraphQLView
 from service.http.caching import GraphQLETagMiddleware
+from service.http.compression import CompressionMiddleware
 from service.http.guard import HTTPGuardMiddleware
 from service.http.observability import (
     Metrics,
@@ -123,12 +124,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
 
 def _middleware(settings: Settings, metrics: Metrics) -> list[Middleware]:
-    """Outermost first: request id and logs (so every refusal is logged), size and CSRF
-    guard, CORS, persisted queries, then ETags next to the GraphQL view."""
+    """Outermost first: request id and logs (so every refusal is logged), compression (of
+    everything, refusals included; it makes the ETags weak), size and CSRF guard, CORS,
+    persisted queries, then ETags next to the GraphQL view."""
     safelist = load_safelist(settings.safelist_path) if settings.safelist_path else None
     store = QueryStore(capacity=settings.apq_capacity, safelist=safelist)
     return [
         Middleware(ObservabilityMiddleware, metrics=metrics),
+        Middleware(CompressionMiddleware),
         Middleware(HTTPGuardMiddleware, max_body_bytes=settings.max_body_bytes),
         Middleware(
             CORSMiddleware,

@@ -10,6 +10,7 @@ import pytest
 
 from service.config import Settings
 from service.graphql.view import EXAMPLE_QUERY
+from service.http import compression
 from service.http import pages as web
 from tests.conftest import serving
 
@@ -161,14 +162,83 @@ async def test_own_static_files_are_sent_compressed_and_still_revalidate(client)
     assert zipped.headers["content-encoding"] == "gzip"
     assert zipped.content == original
     assert zipped.num_bytes_downloaded < len(original) * 0.5
-    revalidated = await client.get(
-        "/static/partners.js",
-        headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["etag"]},
-    )
-    assert revalidated.status_code == 304
     plain = await client.get("/static/partners.js", headers={"Accept-Encoding": "identity"})
     assert "content-encoding" not in plain.headers
     assert plain.content == original
+    # one weak tag for both encodings (the bytes differ, the meaning does not), and it
+    # revalidates in either, its 304 carrying the same tag
+    assert zipped.headers["etag"] == plain.headers["etag"]
+    assert zipped.headers["etag"].startswith('W/"')
+    for encoding in ("gzip", "identity"):
+        revalidated = await client.get(
+            "/static/partners.js",
+            headers={"Accept-Encoding": encoding, "If-None-Match": zipped.headers["etag"]},
+        )
+        assert revalidated.status_code == 304, encoding
+        assert revalidated.headers["etag"] == zipped.headers["etag"]
+        assert "Accept-Encoding" in revalidated.headers["vary"]
+    refused = await client.get("/static/partners.js", headers={"Accept-Encoding": "gzip;q=0"})
+    assert "content-encoding" not in refused.headers
+
+
+@pytest.mark.parametrize("path", ["/", "/graphql"], ids=["partners-page", "graphiql-page"])
+async def test_the_pages_are_sent_compressed_to_clients_that_take_gzip(client, node_modules, path):
+    plain = await client.get(path, headers={**HTML, "Accept-Encoding": "identity"})
+    assert plain.status_code == 200
+    assert "content-encoding" not in plain.headers
+    assert len(plain.content) >= compression.MIN_GZIP_BYTES
+    assert "Accept-Encoding" in plain.headers["vary"]
+    kept = compression.gzip_once.cache_info().hits
+    for _ in range(2):  # compressed on the first request, then served from what was kept
+        zipped = await client.get(path, headers={**HTML, "Accept-Encoding": "gzip"})
+        assert zipped.status_code == 200
+        assert zipped.headers["content-encoding"] == "gzip"
+        assert "Accept-Encoding" in zipped.headers["vary"]
+        assert zipped.headers["content-type"] == plain.headers["content-type"]
+        assert zipped.headers["content-security-policy"] == web.CONTENT_SECURITY_POLICY
+        assert zipped.content == plain.content  # httpx decodes it
+        assert int(zipped.headers["content-length"]) == zipped.num_bytes_downloaded
+        assert zipped.num_bytes_downloaded < len(plain.content) * 0.6, path
+    assert compression.gzip_once.cache_info().hits > kept
+    assert zipped.headers.get("etag") == plain.headers.get("etag")
+    assert plain.headers.get("etag", "W/").startswith("W/")  # when there is one, it is weak
+    refused = await client.get(path, headers={**HTML, "Accept-Encoding": "gzip;q=0, *;q=1"})
+    assert "content-encoding" not in refused.headers
+    assert refused.content == plain.content
+
+
+async def test_nothing_the_pages_load_goes_out_uncompressed(client):
+    """Every file `/` and `/graphql` load (GraphiQL's as installed by `npm ci`), and the
+    GraphQL answers they ask for, travel gzipped once they reach MIN_GZIP_BYTES."""
+    loaded = {"/", "/graphql"}
+    for page in ("/", "/graphql"):
+        text = (await client.get(page, headers=HTML)).text
+        loaded |= {f"/{url}" for url in sources(text) if not url.startswith(("data:", "./"))}
+    assert len(loaded) >= 10, loaded
+    answers = {
+        "partners page": {"query": partners_page_query()},
+        "GraphiQL's example": {"query": EXAMPLE_QUERY},
+    }
+    for what in sorted(loaded):
+        plain = await client.get(what, headers={**HTML, "Accept-Encoding": "identity"})
+        zipped = await client.get(what, headers={**HTML, "Accept-Encoding": "gzip"})
+        assert plain.status_code == zipped.status_code == 200, what
+        assert zipped.content == plain.content, what
+        if len(plain.content) >= compression.MIN_GZIP_BYTES:
+            assert zipped.headers.get("content-encoding") == "gzip", what
+    for what, body in answers.items():
+        plain = await client.post("/graphql", json=body, headers={"Accept-Encoding": "identity"})
+        zipped = await client.post("/graphql", json=body, headers={"Accept-Encoding": "gzip"})
+        assert "content-encoding" not in plain.headers, what
+        assert zipped.headers["content-encoding"] == "gzip", what
+        assert zipped.json() == plain.json(), what
+        assert zipped.num_bytes_downloaded < len(plain.content) * 0.3, what
+    # below the threshold, gzip's framing would outweigh what it saves
+    small = await client.post(
+        "/graphql", json={"query": "{ __typename }"}, headers={"Accept-Encoding": "gzip"}
+    )
+    assert len(small.content) < compression.MIN_GZIP_BYTES
+    assert "content-encoding" not in small.headers
 
 
 def partners_page_query() -> str:

@@ -4,12 +4,14 @@ Nothing comes from a CDN. GraphiQL and React are npm packages (`package.json`, p
 `package-lock.json`, installed into `node_modules/` by `make` with `npm ci`); only the files
 listed in `VENDOR_FILES` are served, under versioned URLs (`static/vendor/graphiql@3.8.3/...`)
 cached for a year, so a new version is a new URL. Our own files (`service/http/static/`) are
-revalidated on each load (ETag). Both are sent gzip-compressed to clients that take it.
+revalidated on each load (ETag). Everything, the pages included, is sent gzip-compressed to
+clients that take it (service/http/compression.py): the vendor files and the pages are
+compressed once and kept, since their bytes do not change between requests.
 Pages carry a Content-Security-Policy that allows this origin only, with no inline script.
 """
 
 import asyncio
-import gzip
+import hashlib
 import html
 import json
 import mimetypes
@@ -17,14 +19,13 @@ import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
+from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from service.http.media import qualities
+from service.http.compression import PrecompressedResponse, accepts_gzip, gzip_bytes
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 NODE_MODULES = Path(__file__).resolve().parents[2] / "node_modules"
@@ -58,8 +59,6 @@ PAGE_HEADERS = {
     "Referrer-Policy": "same-origin",
 }
 IMMUTABLE = "public, max-age=31536000, immutable"
-GZIP_LEVEL = 6  # our own files, compressed per response: small, so a middle level
-MIN_GZIP_BYTES = 1000  # below this, gzip's framing outweighs what it saves
 
 
 def vendor_version(package: str) -> str | None:
@@ -72,14 +71,6 @@ def vendor_version(package: str) -> str | None:
     if not isinstance(version, str) or not all((root / f).is_file() for f in VENDOR_FILES[package]):
         return None
     return version
-
-
-def accepts_gzip(request: Request) -> bool:
-    """Whether the client takes gzip: named in Accept-Encoding (or `*`) with a quality above 0;
-    where both are listed, gzip's own entry decides."""
-    listed = dict(qualities(request.headers.get("accept-encoding", "")))
-    quality = listed.get("gzip", listed.get("*", 0.0))
-    return quality > 0
 
 
 def vendor_files() -> Callable[[Request], Awaitable[Response]]:
@@ -101,7 +92,7 @@ def vendor_files() -> Callable[[Request], Awaitable[Response]]:
             "X-Content-Type-Options": "nosniff",
             "Vary": "Accept-Encoding",
         }
-        if not accepts_gzip(request):
+        if not accepts_gzip(request.headers):
             return FileResponse(file, headers=headers)
         if file not in compressed:
             compressed[file] = await asyncio.to_thread(_gzip_file, file)
@@ -113,7 +104,7 @@ def vendor_files() -> Callable[[Request], Awaitable[Response]]:
 
 
 def _gzip_file(file: Path) -> bytes:
-    return gzip.compress(file.read_bytes(), compresslevel=9, mtime=0)
+    return gzip_bytes(file.read_bytes())
 
 
 class OwnStaticFiles(StaticFiles):
@@ -132,20 +123,28 @@ class OwnStaticFiles(StaticFiles):
 
 
 async def partners_page(_request: Request) -> Response:
-    """The reference client: ISCT's partners from one GraphQL request (static/partners.js)."""
-    return FileResponse(STATIC_DIR / "index.html", headers=PAGE_HEADERS)
+    """The reference client: ISCT's partners from one GraphQL request (static/partners.js).
+    Read on each request (a thread, as FileResponse did) so an edited page is served at once;
+    compressed only when its bytes change. The ETag is a hash of those bytes, so every
+    replica tags the page alike."""
+    content = await asyncio.to_thread((STATIC_DIR / "index.html").read_bytes)
+    etag = '"' + hashlib.sha256(content).hexdigest()[:24] + '"'
+    return PrecompressedResponse(
+        content, media_type="text/html", headers={**PAGE_HEADERS, "ETag": etag}
+    )
 
 
-def graphiql_page(example_query: str) -> HTMLResponse:
+def graphiql_page(example_query: str) -> Response:
     """GraphiQL from the self-hosted assets, opening on `example_query`; a clear error page
     (never a CDN fallback) when `npm ci` has not installed them."""
     versions = {package: vendor_version(package) for package in VENDOR_FILES}
     missing = sorted(package for package, version in versions.items() if version is None)
     if missing:
-        return HTMLResponse(
+        return PrecompressedResponse(
             _MISSING_ASSETS.format(packages=", ".join(missing), command=INSTALL_COMMAND),
             status_code=503,
             headers=PAGE_HEADERS,
+            media_type="text/html",
         )
 
     def url(package: str, file: int = 0) -> str:
@@ -153,7 +152,7 @@ def graphiql_page(example_query: str) -> HTMLResponse:
             f"static/vendor/{package}@{versions[package]}/{VENDOR_FILES[package][file]}"
         )
 
-    return HTMLResponse(
+    return PrecompressedResponse(
         _GRAPHIQL.format(
             graphiql_css=url("graphiql", 1),
             react=url("react"),
@@ -162,6 +161,7 @@ def graphiql_page(example_query: str) -> HTMLResponse:
             example_query=html.escape(example_query, quote=True),
         ),
         headers=PAGE_HEADERS,
+        media_type="text/html",
     )
 
 
@@ -169,15 +169,8 @@ def routes() -> list[BaseRoute]:
     return [
         Route("/", partners_page),
         Route("/static/vendor/{package}@{version}/{path:path}", vendor_files()),
-        Mount(
-            "/static",
-            app=GZipMiddleware(
-                OwnStaticFiles(directory=STATIC_DIR),
-                minimum_size=MIN_GZIP_BYTES,
-                compresslevel=GZIP_LEVEL,
-            ),
-            name="static",
-        ),
+        # compressed per response by the app's CompressionMiddleware, like the API's answers
+        Mount("/static", app=OwnStaticFiles(directory=STATIC_DIR), name="static"),
     ]
 
 

@@ -1,0 +1,126 @@
+"""Content coding: gzip for every client that takes it, with validators that stay right.
+
+One layer, `CompressionMiddleware`, sits just inside the access log and compresses whatever
+the app sends (GraphQL answers, the pages, our static files, refusals) when the client
+takes gzip and the body is at least MIN_GZIP_BYTES. The partners page's GraphQL answer is
+43 kB of JSON and 7 kB gzipped, so the API's answers matter as much as the files. A body
+that is the same for every request (GraphiQL's vendor files, the two pages) is compressed
+once and kept instead (`PrecompressedResponse`, `gzip_once`); it reaches the layer already
+encoded and passes through. Compressing answers that echo what a request sent is safe here
+(no BREACH-style leak): no response carries a secret, no cookie or token, to be guessed at.
+
+The one ETag rule, applied here and nowhere else: every ETag that leaves the app is weak
+(`weak_etag`). The gzip and identity bodies of one resource are different bytes, and a
+strong tag shared by both would tell a cache they are interchangeable byte for byte
+(RFC 9110, 8.8.1 and 8.8.3). A weak tag claims only that they mean the same, which they do.
+If-None-Match compares weakly, so revalidation works as before in either encoding, and a
+304 (which has no body to say which encoding its 200 would have had) carries the same tag
+as that 200 whatever the request's Accept-Encoding. Tags that differ per encoding would
+instead need every If-None-Match check (Starlette's static files, our GraphQL ETags) to
+map them back.
+"""
+
+import functools
+import gzip
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.middleware.gzip import GZipResponder, IdentityResponder
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service.http.media import qualities
+
+MIN_GZIP_BYTES = 1000  # below this, gzip's framing outweighs what it saves
+GZIP_LEVEL = 6  # per response (API answers, our files): a middle level, cheap on the CPU
+GZIP_ONCE_LEVEL = 9  # computed once and kept: the smallest result is worth the time
+
+
+def accepts_gzip(headers: Headers) -> bool:
+    """Whether the client takes gzip: named in Accept-Encoding (or `*`) with a quality above 0;
+    where both are listed, gzip's own entry decides."""
+    listed = dict(qualities(headers.get("accept-encoding", "")))
+    quality = listed.get("gzip", listed.get("*", 0.0))
+    return quality > 0
+
+
+def weak_etag(etag: str) -> str:
+    """The weak form of an ETag (unchanged if it already is): see the module's docstring."""
+    return etag if etag.startswith("W/") else f"W/{etag}"
+
+
+def gzip_bytes(content: bytes, level: int = GZIP_ONCE_LEVEL) -> bytes:
+    """gzip with no timestamp, so equal content always compresses to equal bytes."""
+    return gzip.compress(content, compresslevel=level, mtime=0)
+
+
+@functools.lru_cache(maxsize=16)
+def gzip_once(content: bytes) -> bytes:
+    """`content` compressed, kept by its value: a page whose bytes do not change is compressed
+    on its first request only, and a changed page (a new GraphiQL install, an edited
+    index.html) is simply a new entry."""
+    return gzip_bytes(content)
+
+
+def _merge_vary(headers: MutableHeaders) -> None:
+    """One Vary header without repeats: the layer adds Accept-Encoding to what the app's
+    layers already listed, some of which name it themselves."""
+    names: list[str] = []
+    for value in headers.getlist("vary"):
+        for name in (part.strip() for part in value.split(",")):
+            if name and name.lower() not in (seen.lower() for seen in names):
+                names.append(name)
+    if names:
+        headers["vary"] = ", ".join(names)
+
+
+class PrecompressedResponse(Response):
+    """A body that is the same for every request, sent gzip-compressed (from `gzip_once`) to
+    clients that take it. The endpoints that build it do not see Accept-Encoding (GraphiQL's
+    page is rendered through Strawberry's `render_graphql_ide`), so the encoding is chosen
+    when the response is sent, from the request it answers."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if len(self.body) >= MIN_GZIP_BYTES:
+            self.headers.add_vary_header("Accept-Encoding")
+            if accepts_gzip(Headers(scope=scope)):
+                self.body = gzip_once(bytes(self.body))
+                self.headers["content-encoding"] = "gzip"
+                self.headers["content-length"] = str(len(self.body))
+        await super().__call__(scope, receive, send)
+
+
+class CompressionMiddleware:
+    """Starlette's gzip responders, chosen by `accepts_gzip` (Starlette's own middleware only
+    looks for "gzip" in the header, so `gzip;q=0` would get gzip), with the ETag rule and a
+    Vary header without repeats on every response."""
+
+    def __init__(
+        self, app: ASGIApp, *, minimum_size: int = MIN_GZIP_BYTES, level: int = GZIP_LEVEL
+    ) -> None:
+        self.app = app
+        self.minimum_size = minimum_size
+        self.level = level
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        responder: IdentityResponder
+        if accepts_gzip(Headers(scope=scope)):
+            responder = GZipResponder(self.app, self.minimum_size, compresslevel=self.level)
+        else:
+            responder = IdentityResponder(self.app, self.minimum_size)
+
+        async def send_with_weak_etag(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                etag = headers.get("etag")
+                if etag is not None:
+                    headers["etag"] = weak_etag(etag)
+                if message["status"] == 304:
+                    # stands for a 200 that varies by encoding once it is large enough
+                    headers.add_vary_header("Accept-Encoding")
+                _merge_vary(headers)
+            await send(message)
+
+        await responder(scope, receive, send_with_weak_etag)
