@@ -21,6 +21,7 @@ from service.data.migrate import upgrade
 from service.graphql.compiler.dialects import register_sqlite
 from service.graphql.schema import build_schema
 from service.graphql.view import GraphQLView
+from service.http.admission import ConcurrencyLimitMiddleware
 from service.http.caching import GraphQLETagMiddleware
 from service.http.compression import CompressionMiddleware
 from service.http.guard import HTTPGuardMiddleware
@@ -125,7 +126,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
 def _middleware(settings: Settings, metrics: Metrics) -> list[Middleware]:
     """Outermost first: request id and logs (so every refusal is logged), compression (of
-    everything, refusals included; it makes the ETags weak), size and CSRF guard, CORS,
+    everything, refusals included; it makes the ETags weak), size and CSRF guard, CORS, the
+    concurrency limit (inside CORS, so a browser client on another origin can read its 503),
     persisted queries, then ETags next to the GraphQL view."""
     safelist = load_safelist(settings.safelist_path) if settings.safelist_path else None
     store = QueryStore(capacity=settings.apq_capacity, safelist=safelist)
@@ -138,9 +140,10 @@ def _middleware(settings: Settings, metrics: Metrics) -> list[Middleware]:
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST"],
             allow_headers=CORS_REQUEST_HEADERS,
-            expose_headers=["etag", "x-request-id"],
+            expose_headers=["etag", "x-request-id", "retry-after"],
             max_age=600,
         ),
+        Middleware(ConcurrencyLimitMiddleware, limit=settings.max_concurrency),
         Middleware(PersistedQueryMiddleware, store=store),
         Middleware(GraphQLETagMiddleware),
     ]

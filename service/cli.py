@@ -136,6 +136,8 @@ def _reason(error: sqlalchemy.exc.DBAPIError) -> str:
 def serve_command(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
+    from service.http.admission import connection_limit
+
     async def seed_if_empty() -> None:
         engine = create_engine(_loader_settings(settings), create=True)
         try:
@@ -159,7 +161,9 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers,
-        limit_concurrency=settings.max_concurrency,  # 503 beyond, instead of queueing forever
+        # MAX_CONCURRENCY is the app's (service/http/admission.py: a GraphQL-shaped 503);
+        # uvicorn's count of connections stays as a backstop above it, against floods.
+        limit_concurrency=connection_limit(settings.max_concurrency),
         # A client reusing a connection the server is closing gets a dropped request: the side
         # that sends must be the side that closes, so the server waits longer than clients.
         timeout_keep_alive=settings.keep_alive_s,
