@@ -69,3 +69,18 @@ async def test_post_and_graphiql_are_not_tagged(client):
     assert "etag" not in post.headers
     page = await client.get("/graphql", headers={"accept": "text/html"})
     assert "etag" not in page.headers
+
+
+async def test_get_refusals_vary_by_accept_too(client):
+    """A GET that fails validation is a 400 under graphql-response+json and a 200 under JSON:
+    a shared cache must keep the two apart, so the refusal says Vary: Accept as well."""
+    params = {"query": "{ nosuchfield }"}
+    answers = {}
+    for accept in ("application/graphql-response+json", "application/json"):
+        response = await client.get("/graphql", params=params, headers={"accept": accept})
+        vary = {name.strip().lower() for name in response.headers.get("vary", "").split(",")}
+        assert "accept" in vary, (accept, response.headers.get("vary"))
+        answers[accept] = response.status_code
+        if response.status_code != 200:
+            assert "etag" not in response.headers, "a refusal is not tagged"
+    assert answers == {"application/graphql-response+json": 400, "application/json": 200}

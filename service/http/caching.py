@@ -66,11 +66,14 @@ class GraphQLETagMiddleware:
             return
 
         async def send_with_etag(message: Message) -> None:
-            if message["type"] == "http.response.start" and message["status"] == 200:
+            if message["type"] == "http.response.start":
                 response_headers = MutableHeaders(scope=message)
-                response_headers["etag"] = etag
-                response_headers["cache-control"] = CACHE_CONTROL
+                # Every answer to a GET query depends on Accept, refusals included (a 400
+                # under graphql-response+json is a 200 under JSON): a cache must not mix them.
                 response_headers.add_vary_header("Accept")
+                if message["status"] == 200:
+                    response_headers["etag"] = etag
+                    response_headers["cache-control"] = CACHE_CONTROL
             await send(message)
 
         await self.app(scope, receive, send_with_etag)
