@@ -260,7 +260,7 @@ refusals.partial = {
 // error: 3.x's ServerError, but not 4.x's answer in graphql-response+json, which is a
 // GraphQL result with errors; the link below turns those codes back into an error for it.
 // The README gives the same link.
-const RETRY = new Set(['TIMEOUT', 'SERVICE_UNAVAILABLE']);
+const RETRY = new Set(['TIMEOUT', 'SERVICE_UNAVAILABLE', 'OVERLOADED']);
 const quickly = { delay: { initial: 1, max: 1, jitter: false }, attempts: { max: config.attempts } };
 const TIMED = gql`query Timed { organizations(first: 1) { totalCount } }`;
 if (config.slowUrl) {

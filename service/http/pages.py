@@ -182,6 +182,7 @@ _GRAPHIQL = """\
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>GraphiQL · ISCT Partner Graph</title>
+  <meta name="description" content="Explore the GraphQL API of ISCT's partner network.">
   <link rel="icon" href="static/favicon.svg" type="image/svg+xml">
   <link rel="stylesheet" href="{graphiql_css}">
   <link rel="stylesheet" href="static/graphiql.css">
