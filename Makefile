@@ -91,6 +91,6 @@ clean:
 # bench/results/ (not committed). BENCH_QUICK=1 for a ~5 min subset (RESULTS.quick.md);
 # BENCH_ARGS="--engines sqlite --sizes 1000,10000" and the like for others.
 .PHONY: bench
-bench: $(INSTALLED)
+bench: $(INSTALLED) $(DEV_ASSETS)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 	$(BIN)/python -m bench.soak  # 30 s, 50 connections, 10% hostile: adds its RESULTS.md section
