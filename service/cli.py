@@ -3,8 +3,10 @@
 
 import argparse
 import asyncio
+import contextlib
 import copy
 import signal
+import socket
 import sys
 import time
 from collections.abc import Sequence
@@ -20,6 +22,8 @@ from service.data.engine import create_engine
 from service.data.loader import SECTIONS, Plan, Snapshot, is_empty, load, snapshot_of
 from service.data.synthetic import synthetic_snapshot
 
+APP = "service.app:create_app"  # a factory: `serve` and its workers build the app by name
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m service", description=__doc__)
@@ -28,7 +32,14 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="seed the database if it is empty, then serve")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        metavar="N",
+        help="worker processes on the one port (default 1); each has its own caches, "
+        "MAX_CONCURRENCY and connection pool",
+    )
 
     seed = commands.add_parser("seed", help="load the curated dataset (idempotent upsert)")
     seed.add_argument("path", nargs="?", type=Path, default=DEFAULT_DATASET, metavar="PATH")
@@ -59,6 +70,13 @@ def _parser() -> argparse.ArgumentParser:
         "--dataset", type=Path, default=DEFAULT_DATASET, metavar="PATH", help="default: %(default)s"
     )
     return parser
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
 
 
 class ProgressBar:
@@ -155,23 +173,44 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
     # uvicorn drains in-flight requests on SIGTERM, then re-raises the signal with the handler
     # that was there before it: make that one a clean exit, so an orderly stop exits 0.
     signal.signal(signal.SIGTERM, _exit_cleanly)
-    uvicorn.run(
-        "service.app:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
+    options: dict[str, Any] = {
+        "factory": True,  # workers import the app by name: each process builds its own
+        "host": args.host,
+        "port": args.port,
+        "workers": args.workers,
         # MAX_CONCURRENCY is the app's (service/http/admission.py: a GraphQL-shaped 503);
         # uvicorn's count of connections stays as a backstop above it, against floods.
-        limit_concurrency=connection_limit(settings.max_concurrency),
+        "limit_concurrency": connection_limit(settings.max_concurrency),
         # A client reusing a connection the server is closing gets a dropped request: the side
         # that sends must be the side that closes, so the server waits longer than clients.
-        timeout_keep_alive=settings.keep_alive_s,
-        timeout_graceful_shutdown=10,  # SIGTERM: requests in flight finish, within a bound
-        access_log=False,  # ours is structured: one JSON line per request on stdout
-        log_config=_log_config(),
-    )
+        "timeout_keep_alive": settings.keep_alive_s,
+        "timeout_graceful_shutdown": 10,  # SIGTERM: requests in flight finish, within a bound
+        "access_log": False,  # ours is structured: one JSON line per request on stdout
+        "log_config": _log_config(),
+    }
+    if args.workers <= 1:
+        uvicorn.run(APP, **options)
+        return 0
+    # What uvicorn.run does for workers, with a listening socket whose accepted connections
+    # get TCP_NODELAY (_tcp_listener): uvicorn's own left every keep-alive request after the
+    # first waiting about 40 ms for the client's delayed ACK (Nagle's algorithm).
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config(APP, **options)
+    with contextlib.suppress(KeyboardInterrupt):
+        Multiprocess(config, sockets=[_tcp_listener(config)]).run()
     return 0
+
+
+def _tcp_listener(config: Any) -> socket.socket:
+    """`config.bind_socket()` with its protocol said. uvicorn creates the socket with `proto`
+    0; accepted sockets inherit it, and asyncio sets TCP_NODELAY only on sockets whose
+    `proto` is IPPROTO_TCP (uvicorn issue #3149: a lone process is spared because asyncio
+    binds its socket itself, from getaddrinfo). The same descriptor, described rightly."""
+    sock: socket.socket = config.bind_socket()
+    if sock.family in (socket.AF_INET, socket.AF_INET6) and sock.proto != socket.IPPROTO_TCP:
+        return socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, fileno=sock.detach())
+    return sock
 
 
 def _exit_cleanly(_signum: int, _frame: Any) -> None:
