@@ -1,6 +1,7 @@
 """The floor: one hand-written SQL statement per workload that builds the service's whole
-`data` answer as JSON inside the database (SQLite `json_object`/`json_group_array`,
-PostgreSQL `json_build_object`/`json_agg`).
+`data` answer as JSON inside the database (PostgreSQL `json_build_object`/`json_agg`; on
+SQLite `json_object`/`json_group_array` or text), in the fastest of the ways below that
+the benchmark measured (`FLOOR`).
 
 The service's rules (the orders of agreements, seats and organizations, and which
 organizations' agreements, seats and initiatives count as a body's) come from
@@ -8,10 +9,14 @@ organizations' agreements, seats and initiatives count as a body's) come from
 their position. The benchmark checks that the floor's answer equals the service's `data`,
 so a floor that cut a corner would fail loudly, not flatter.
 
-Each level of the answer is a `NOT MATERIALIZED` CTE (id, j) that the next level looks up
-by id: the planner inlines it as a correlated primary-key lookup, and SQLite's parser
-(whose stack overflows on the depth-6 answer written as one nested expression) sees one
-level at a time.
+In the "json", "text" and "ctes" (PostgreSQL) techniques each level of the answer is a
+`NOT MATERIALIZED` CTE (id, j) that the next level looks up by id: the planner inlines it as
+a correlated primary-key lookup, and SQLite's parser sees one level at a time. The "nested"
+technique (depth-6 only) writes the answer as one expression instead, so that every value
+keeps its JSON subtype; SQLite 3.40's parser stack overflows on it unless each level's rows
+come with their parent's columns by a join rather than by one more nested subquery. On
+PostgreSQL "nested" is the same shape with `json_agg(... ORDER BY ...)`: correlated
+subqueries the planner runs per row, instead of CTE lookups by id.
 """
 
 from dataclasses import dataclass
@@ -24,43 +29,92 @@ from service.data.relations import (
 )
 
 
+class Json(str):
+    """SQL text whose value is JSON (an object, an array, a stored JSON column), as opposed to
+    a scalar column: the text technique quotes scalars and splices JSON in as it is."""
+
+
+TECHNIQUES = {  # per database (bench/RESULTS.md compares them); nested: depth-6 only
+    "sqlite": ("nested", "text", "json"),
+    "postgresql": ("nested", "ctes"),
+}
+FLOOR = {  # the fastest measured, per database and query: what the benchmark measures against
+    ("sqlite", "depth6"): "nested",
+    ("sqlite", "frontend"): "text",
+    ("postgresql", "depth6"): "nested",
+    ("postgresql", "frontend"): "ctes",
+}
+
+
 @dataclass(frozen=True)
 class Dialect:
-    """The JSON building blocks, spelled for one database."""
+    """The JSON building blocks, spelled for one database and, on SQLite, one technique:
+
+    - "text": the answer is built as text, `'{"key":' || json_quote(value) ||
+      '}'`, arrays with `group_concat` of ordered rows: no JSON function ever parses what
+      another built.
+    - "json": `json_object`/`json_group_array`, with json() around every value that left a
+      subquery (SQLite 3.40 drops the JSON subtype of a value read from a subquery's column
+      or a CTE, so without json() it would be quoted as a string): each level's text is
+      parsed again by every level above it.
+    """
 
     name: str
+    technique: str = "json"
 
     @property
     def sqlite(self) -> bool:
         return self.name == "sqlite"
 
-    def obj(self, **fields: str) -> str:
+    @property
+    def text(self) -> bool:
+        return self.sqlite and self.technique == "text"
+
+    def value(self, expression: str) -> str:
+        """A field's value as JSON text (text technique): scalars quoted, JSON as it is."""
+        return expression if isinstance(expression, Json) else f"json_quote({expression})"
+
+    def obj(self, **fields: str) -> Json:
+        if self.text:
+            text, separator = [], "{"
+            for key, value in fields.items():  # '{"a":' || a || ',"b":' || b || '}'
+                text += [f"'{separator}\"{key}\":'", self.value(value)]
+                separator = ","
+            return Json("(" + " || ".join([*text, "'}'"]) + ")")
         function = "json_object" if self.sqlite else "json_build_object"
         pairs = ", ".join(f"'{key}', {value}" for key, value in fields.items())
-        return f"{function}({pairs})"
+        return Json(f"{function}({pairs})")
 
-    def array(self, item: str, source: str, order: str, *, json_items: bool = True) -> str:
+    def array(self, item: str, source: str, order: str, *, json_items: bool = True) -> Json:
         """A JSON array of `item` for each row of `source` (FROM ... WHERE ...), in `order`.
 
         SQLite 3.40 has no ORDER BY inside aggregates, so the rows are ordered in a
-        subquery (never flattened into an aggregate, so its order holds); values lose
-        their JSON subtype on the way out of a subquery, hence json() around them."""
+        subquery (never flattened into an aggregate, so its order holds)."""
+        if self.text:
+            return Json(
+                f"('[' || coalesce((SELECT group_concat(e, ',') FROM "
+                f"(SELECT {self.value(item)} AS e FROM {source} ORDER BY {order})), '') || ']')"
+            )
         if self.sqlite:
             element = "json(e)" if json_items else "e"
-            return (
+            return Json(
                 f"json((SELECT json_group_array({element}) FROM "
                 f"(SELECT {item} AS e FROM {source} ORDER BY {order})))"
             )
-        return f"coalesce((SELECT json_agg({item} ORDER BY {order}) FROM {source}), '[]'::json)"
+        return Json(
+            f"coalesce((SELECT json_agg({item} ORDER BY {order}) FROM {source}), '[]'::json)"
+        )
 
-    def ref(self, level: str, key: str) -> str:
+    def ref(self, level: str, key: str) -> Json:
         """The JSON of the row of `level` (a CTE of the statement) whose id is `key`."""
         lookup = f"(SELECT j FROM {level} WHERE id = {key})"
-        return f"json({lookup})" if self.sqlite else lookup
+        return Json(f"json({lookup})" if self.sqlite and not self.text else lookup)
 
-    def json_column(self, column: str) -> str:
-        """A column holding JSON (SQLite stores it as text)."""
-        return f"json({column})" if self.sqlite else column
+    def json_column(self, column: str) -> Json:
+        """A column holding JSON (SQLite stores it as text, already compact)."""
+        if self.text:
+            return Json(f"coalesce({column}, 'null')")
+        return Json(f"json({column})" if self.sqlite else column)
 
     def statement(self, levels: dict[str, str], answer: str) -> str:
         ctes = ",\n".join(
@@ -197,6 +251,97 @@ def depth6(d: Dialect) -> str:
     )
 
 
-def floor_sql(query: str, dialect: str) -> str:
-    """The floor statement for `query` ("frontend" or "depth6") on `dialect`."""
-    return {"frontend": frontend, "depth6": depth6}[query](Dialect(dialect))
+def depth6_nested() -> str:
+    """W2/W3 on SQLite as one nested expression: json_object and json_group_array straight
+    into one another, so no value ever leaves a subquery's column and needs json(). Each
+    array's rows are ordered in a subquery of plain columns (SQLite 3.40 has no ORDER BY in
+    aggregates) and the aggregate builds the items from them; a level's own columns (a
+    party's slug, a person's name) come by a join in its parent's subquery. Binds :first."""
+
+    def seats(alias: str) -> str:
+        return seat_order_sql(alias, "sqlite")
+
+    person = (
+        "json_object('name', s5.name, 'representations', (SELECT json_group_array("
+        "json_object('role', s6.role, 'organization', json_object('slug', s6.slug, 'name', "
+        "s6.name))) FROM (SELECT r2.role, ro.slug, ro.name FROM representation r2 JOIN "
+        "organization ro ON ro.id = r2.organization_id WHERE r2.person_id = s5.person_id "
+        f"ORDER BY {seats('r2')}) s6))"
+    )
+    party = (
+        "json_object('slug', s4.slug, 'representatives', (SELECT json_group_array("
+        f"json_object('role', s5.role, 'person', {person})) FROM (SELECT r.role, r.person_id, "
+        "pe.name FROM representation r JOIN person pe ON pe.id = r.person_id WHERE "
+        f"r.organization_id IN ({scope_sql('s4.organization_id', 'sqlite')}) "
+        f"ORDER BY {seats('r')}) s5))"
+    )
+    agreement = (
+        f"json_object('kind', s3.kind, 'parties', (SELECT json_group_array({party}) FROM "
+        "(SELECT p.organization_id, po.slug FROM agreement_party p JOIN organization po ON "
+        "po.id = p.organization_id WHERE p.agreement_id = s3.id ORDER BY p.position) s4))"
+    )
+    organization = (
+        f"json_object('slug', pg.slug, 'agreements', (SELECT json_group_array({agreement}) "
+        "FROM (SELECT a.id, a.kind FROM agreement a WHERE a.id IN (SELECT ap.agreement_id "
+        f"FROM agreement_party ap WHERE ap.organization_id IN ({scope_sql('pg.id', 'sqlite')}))"
+        f" ORDER BY {agreement_order_sql('a', 'sqlite')}) s3))"
+    )
+    return (
+        "SELECT json_object('organizations', json_object('nodes', (SELECT json_group_array("
+        f"{organization}) FROM (SELECT o.id, o.name, o.slug FROM organization o "
+        f"ORDER BY {name_order_sql('o', 'sqlite')} LIMIT :first) pg)))"
+    )
+
+
+def depth6_nested_postgresql() -> str:
+    """W2/W3 on PostgreSQL as one nested expression: `json_agg(... ORDER BY ...)` in
+    correlated subqueries, each level's columns joined in its parent's. Binds :first."""
+    pg = "postgresql"
+
+    def agg(item: str, source: str, order: str) -> str:
+        return f"coalesce((SELECT json_agg({item} ORDER BY {order}) FROM {source}), '[]'::json)"
+
+    seat_of_person = (
+        "json_build_object('role', r2.role, 'organization', "
+        "json_build_object('slug', ro.slug, 'name', ro.name))"
+    )
+    person = "json_build_object('name', pe.name, 'representations', {})".format(
+        agg(seat_of_person, f"{SEATS_OF_PERSON}", seat_order_sql("r2", pg))
+    )
+    party = "json_build_object('slug', po.slug, 'representatives', {})".format(
+        agg(
+            f"json_build_object('role', r.role, 'person', {person})",
+            "representation r JOIN person pe ON pe.id = r.person_id WHERE r.organization_id "
+            f"IN ({scope_sql('po.id', pg)})",
+            seat_order_sql("r", pg),
+        )
+    )
+    agreement = "json_build_object('kind', a.kind, 'parties', {})".format(
+        agg(
+            party,
+            "agreement_party p JOIN organization po ON po.id = p.organization_id "
+            "WHERE p.agreement_id = a.id",
+            "p.position",
+        )
+    )
+    organization = "json_build_object('slug', pg.slug, 'agreements', {})".format(
+        agg(agreement, _agreements_of(Dialect(pg), "pg.id"), agreement_order_sql("a", pg))
+    )
+    nodes = agg(organization, _page(Dialect(pg)), name_order_sql("pg", pg))
+    return f"SELECT (json_build_object('organizations', json_build_object('nodes', {nodes})))::text"
+
+
+def floor_sql(query: str, dialect: str, technique: str | None = None) -> str:
+    """The floor statement for `query` ("frontend" or "depth6") on `dialect`, built with
+    `technique` (default: the floor's, FLOOR)."""
+    technique = technique or FLOOR[dialect, query]
+    if technique not in techniques(query, dialect):
+        raise ValueError(f"no {technique!r} statement for {query} on {dialect}")
+    if technique == "nested":
+        return depth6_nested() if dialect == "sqlite" else depth6_nested_postgresql()
+    return {"frontend": frontend, "depth6": depth6}[query](Dialect(dialect, technique))
+
+
+def techniques(query: str, dialect: str) -> tuple[str, ...]:
+    """The techniques written for `query` on `dialect`."""
+    return tuple(t for t in TECHNIQUES[dialect] if t != "nested" or query == "depth6")

@@ -1,15 +1,30 @@
-"""A bounded loopback HTTP load generator, and a server to point it at.
+"""HTTP load with a real load generator: autocannon (pinned in package.json, driven by
+bench/autocannon.mjs), against `python -m service serve [--workers N]` on loopback.
 
-`generate` keeps N connections busy (each sends its next request when its last one is
-answered) for a warm-up, then for a fixed measured window: requests answered inside the
-window count; those still in flight when it closes are cancelled and not counted. An error
-is a transport failure, a status other than 200, or a GraphQL `errors` entry.
+One server answers every request kind of a case in turn, with the same settings (the
+connections, the warm-up and the measured window), so their figures compare: `GET /healthz`
+(the HTTP stack alone), a small query uncached (`organization(slug:) { name acronym }` by
+POST, a slug no request has sent before on every request, so no cache of any kind answers
+it; it finds no organization), the same query over the dataset's real slugs in turn (each
+one found; repeated, so a cache keyed by query and variables could answer from the second
+round), and the partners page's own query (read from service/http/static/partners.js,
+POST, the same text every time). autocannon reports requests per second (the mean of its
+per-second samples) and latency percentiles (its HdrHistogram, whole milliseconds); an
+error is a transport failure or timeout, a non-2xx status, or a 2xx body with a GraphQL
+`errors` entry (autocannon's `verifyBody` mismatches).
+
+`Tally` and `serve` also drive the hostile soak (bench/soak.py), which keeps its own
+Python client: autocannon sends one request list in the same order on every connection and
+pools its latencies and statuses over all of them, so it can neither draw a random mix nor
+tell the legitimate requests' latency and each hostile kind's answers apart.
 """
 
-import asyncio
 import contextlib
 import json
 import os
+import re
+import resource
+import shutil
 import signal
 import socket
 import subprocess
@@ -52,42 +67,6 @@ class Tally:
         if not self.seconds:
             return None
         return round(benchmark("load", self.seconds).percentile(p) * 1000, 1)
-
-
-async def generate(
-    url: str, payload: dict[str, Any], connections: int, seconds: float, warmup: float
-) -> dict[str, Any]:
-    """Keep `connections` requests in flight for `warmup` + `seconds`; report the window."""
-    now = time.perf_counter()
-    tally = Tally(start=now + warmup, end=now + warmup + seconds)
-    body, headers = json.dumps(payload).encode(), {"content-type": "application/json"}
-
-    async def connection(client: httpx.AsyncClient) -> None:
-        while time.perf_counter() < tally.end:
-            started = time.perf_counter()
-            try:
-                response = await client.post(url, content=body, headers=headers)
-                error = None if response.status_code == 200 else f"HTTP {response.status_code}"
-                error = error or (response.text[:300] if b'"errors":' in response.content else None)
-            except httpx.HTTPError as failure:
-                error = f"{type(failure).__name__}: {failure}"
-            tally.record(started, time.perf_counter(), error)
-
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    async with httpx.AsyncClient(limits=limits, timeout=120) as client:
-        tasks = [asyncio.create_task(connection(client)) for _ in range(connections)]
-        await asyncio.sleep(max(0.0, tally.end - time.perf_counter()))
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-    return {
-        "connections": connections,
-        "rps": round(len(tally.seconds) / seconds, 1),
-        "errors": tally.errors,
-        "p50_ms": tally.percentile_ms(50),
-        "p99_ms": tally.percentile_ms(99),
-        "first_error": tally.first_error,
-    }
 
 
 def peak_rss_kib(pid: int) -> int:
@@ -139,17 +118,99 @@ def _ready(base: str, process: subprocess.Popen[bytes]) -> bool:
     return False
 
 
+AUTOCANNON = ROOT / "bench" / "autocannon.mjs"
+SMALL_QUERY = "query Small($slug: String!) { organization(slug: $slug) { name acronym } }"
+JSON_POST = {"content-type": "application/json", "accept": "application/json"}
+
+
+def partners_query() -> str:
+    """The partners page's query, as the page sends it (its QUERY constant)."""
+    script = (ROOT / "service/http/static/partners.js").read_text(encoding="utf-8")
+    found = re.search(r"const QUERY = `(.*?)`;", script, re.DOTALL)
+    if not found:
+        raise RuntimeError("no QUERY constant in service/http/static/partners.js")
+    return found.group(1)
+
+
+def requests(slugs: list[str]) -> dict[str, dict[str, Any]]:
+    """The request kinds, by name (report.HTTP_KINDS says what each is): what
+    bench/autocannon.mjs sends."""
+    small = {"method": "POST", "headers": JSON_POST, "body": {"query": SMALL_QUERY}}
+    page = {"query": partners_query(), "operationName": "PartnersPage"}
+    return {
+        "healthz": {"path": "/healthz"},
+        "small-uncached": {**small, "vary": {"variable": "slug", "prefix": "no-such-org-"}},
+        "small-slugs": {
+            **small,
+            "vary": {"variable": "slug", "values": slugs},
+        },
+        "partners-page": {"method": "POST", "headers": JSON_POST, "body": page},
+    }
+
+
+def node() -> str:
+    found = shutil.which("node")
+    if found is None:
+        raise RuntimeError("node (Node.js 18+) is required to run autocannon")
+    return found
+
+
+def autocannon(base: str, request: dict[str, Any], **figures: Any) -> dict[str, Any]:
+    """One autocannon run of `request` against `base` (`connections`, `seconds`, `warmup`):
+    requests/s, latency percentiles (ms), errors of every kind, and the cores autocannon
+    itself kept busy (its CPU time over its wall time: it shares the server's machine)."""
+    spec = {k: v for k, v in request.items() if k != "path"}
+    spec |= {"url": base + request.get("path", "/graphql"), "connections": figures["connections"]}
+    spec |= {"duration": figures["seconds"], "warmup": figures["warmup"]}
+    timeout = figures["seconds"] + figures["warmup"] + 120
+    before, started = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
+    done = subprocess.run(
+        [node(), str(AUTOCANNON), json.dumps(spec)],
+        cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False,
+    )  # fmt: skip
+    if done.returncode != 0 or not done.stdout.strip():
+        raise RuntimeError(f"autocannon exited with {done.returncode}: {done.stderr[-500:]}")
+    after, wall = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter() - started
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    r = json.loads(done.stdout.strip().splitlines()[-1])
+    latency = r["latency"]
+    return {
+        "connections": figures["connections"],
+        "rps": r["requests"]["average"],
+        "requests": r["requests"]["total"],
+        "p50_ms": latency["p50"],
+        "p90_ms": latency["p90"],
+        "p99_ms": latency["p99"],
+        "errors": r["errors"] + r["non2xx"] + r["mismatches"],
+        "statuses": {code: s["count"] for code, s in r["statusCodeStats"].items()},
+        "client_cores": round(cpu / wall, 2),  # the load generator's share of the machine
+    }
+
+
+def slugs_of(base: str) -> list[str]:
+    """Every organization's slug (up to the first 100), for the query over real slugs."""
+    query = "{ organizations(first: 100) { nodes { slug } } }"
+    answer = httpx.post(f"{base}/graphql", json={"query": query}, timeout=30).json()
+    return [node["slug"] for node in answer["data"]["organizations"]["nodes"]]
+
+
 def under_load(
-    database_url: str, payload: dict[str, Any], log: Path, **case: Any
-) -> dict[str, Any]:
-    """`uvicorn service.app:create_app --factory` with `case["workers"]` on one execution path
-    (COMPILED_QUERIES set either way, whatever the environment or a `.env` file says), kept
-    busy by `generate`: the window's figures and the server's peak RSS."""
-    command = [sys.executable, "-m", "uvicorn", "service.app:create_app", "--factory",
-               "--host", LOOPBACK, "--port", "{port}", "--workers", str(case["workers"]),
-               "--log-level", "warning", "--no-access-log"]  # fmt: skip
+    database_url: str, log: Path, kinds: dict[str, dict[str, Any]] | None, **case: Any
+) -> list[dict[str, Any]]:
+    """`python -m service serve --workers N` on one execution path (COMPILED_QUERIES set
+    either way, whatever the environment or a `.env` file says), then one autocannon run
+    per request kind (`kinds`, or `requests(...)` over the dataset's slugs), in turn: each
+    kind's figures, and the server's peak RSS (parent and workers) after them all."""
+    command = [sys.executable, "-m", "service", "serve", "--host", LOOPBACK, "--port", "{port}",
+               "--workers", str(case["workers"])]  # fmt: skip
     env = {"DATABASE_URL": database_url, "COMPILED_QUERIES": str(case["compiled"]).lower()}
+    figures = {k: case[k] for k in ("connections", "seconds", "warmup")}
     with serve(command, env, log) as (base, pid):
-        figures = (case["connections"], case["seconds"], case["warmup"])
-        result = asyncio.run(generate(f"{base}/graphql", payload, *figures))
-        return {**result, "server_rss_kib": peak_rss_kib(pid)}
+        results = []
+        for name, request in (kinds or requests(slugs_of(base))).items():
+            try:
+                results.append({"request": name, **autocannon(base, request, **figures)})
+            except (RuntimeError, subprocess.SubprocessError, ValueError) as error:
+                results.append({"request": name, "error": f"{type(error).__name__}: {error}"})
+        rss = peak_rss_kib(pid)
+    return [{**result, "server_rss_kib": rss} for result in results]

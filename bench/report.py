@@ -10,6 +10,8 @@ from typing import Any
 
 import pyperf
 
+from bench.floor import TECHNIQUES
+
 ENGINES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 WORKLOADS = ("W1", "W2", "W3", "W4a", "W4b", "W5", "W6")
 PATHS = ("compiled", "resolver", "floor")
@@ -131,12 +133,173 @@ def targets(found: list[Row], stability: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+HTTP_TARGETS = {"small-uncached": 0.6, "partners-page": 0.85}  # requests/s over /healthz's
+HTTP_KINDS = {
+    "healthz": "`GET /healthz`",
+    "small-uncached": "`organization(slug:) { name acronym }` by POST, a slug never sent "
+    "before on every request (no cache can answer; it finds no organization)",
+    "small-slugs": "the same query over the dataset's slugs in turn (each found; repeated)",
+    "partners-page": "the partners page's query (service/http/static/partners.js), the "
+    "same every request",
+    "W2": "depth-6 query, `organizations(first: 100)`",
+}
+
+
+def _servers(http: list[dict[str, Any]]) -> dict[tuple[str, str, str, int], dict[str, Any]]:
+    """Each server's entries by request kind: (engine, dataset, path, workers) -> kind."""
+    found: dict[tuple[str, str, str, int], dict[str, Any]] = {}
+    for h in http:
+        if "rps" in h:
+            key = (h["engine"], h["label"], h["path"], h["workers"])
+            found.setdefault(key, {})[h["request"]] = h
+    return found
+
+
+def _over(top: dict[str, Any] | None, bottom: dict[str, Any] | None) -> float | None:
+    return top["rps"] / bottom["rps"] if top and bottom and bottom["rps"] else None
+
+
+def http_targets(http: list[dict[str, Any]]) -> list[str]:
+    """Requests/s against /healthz's on the same server, in the same run (the issue's
+    targets); the partners page's is only reported until a response cache exists."""
+    lines = []
+    for kind, limit in HTTP_TARGETS.items():
+        ratios = [
+            (r, f"{ENGINES[e]}, {w} worker{'s' * (w > 1)}")
+            for (e, _label, _path, w), by in _servers(http).items()
+            if (r := _over(by.get(kind), by.get("healthz"))) is not None
+        ]
+        if not ratios:
+            continue
+        worst = min(r for r, _ in ratios)
+        shown = ", ".join(f"{where} {ratio(r)}" for r, where in ratios)
+        judged = (
+            verdict(worst >= limit)
+            if kind != "partners-page"
+            else "not judged (no response cache yet)"
+        )
+        lines.append(
+            f"- {kind} at {limit:g}{TIMES} /healthz's requests/s or more (autocannon, one "
+            f"server): {judged}; {shown}"
+        )
+    return lines
+
+
+def _mib(h: dict[str, Any]) -> object:
+    return round(h["server_rss_kib"] / 1024, 1) if "server_rss_kib" in h else ""
+
+
+def over_http(http: list[dict[str, Any]]) -> list[str]:
+    keys = ("engine", "label", "path", "workers", "request", "connections", "rps", "p50_ms")
+    keys += ("p90_ms", "p99_ms", "errors", "client_cores", "server_rss_mib", "error")
+    body = [[ENGINES[h["engine"]], *(h.get(k, "") for k in keys[1:-2]), _mib(h), h.get("error", "")]
+            for h in http]  # fmt: skip
+    servers = _servers(http)
+    kinds = list(dict.fromkeys(h["request"] for h in http if h["request"] != "healthz"))
+    ratios = [
+        [ENGINES[e], label, path, w, *(ratio(_over(by.get(k), by.get("healthz"))) for k in kinds)]
+        for (e, label, path, w), by in servers.items()
+        if "healthz" in by
+    ]
+    scaling = [
+        [ENGINES[e], label, path, kind, by[kind]["rps"], two[kind]["rps"],
+         ratio(_over(two[kind], by[kind]))]
+        for (e, label, path, w), by in servers.items()
+        if w == 1 and (two := servers.get((e, label, path, 2)))
+        for kind in by
+        if kind in two
+    ]  # fmt: skip
+    legend = "; ".join(f"**{kind}**: {what}" for kind, what in HTTP_KINDS.items())
+    return [
+        "## Over HTTP",
+        "",
+        "autocannon (bench/autocannon.mjs) against `python -m service serve --workers N` on "
+        "loopback: each request kind in turn against one server, the same connections, "
+        "warm-up and window; requests/s is autocannon's mean of its per-second samples, "
+        "latencies its percentiles (whole ms). The load generator runs on the same two cores "
+        f"as the server: client_cores is the CPU it used over its wall time (bench/load.py). "
+        f"{legend}.",
+        "",
+        *table(" | ".join(keys), body),
+        "Requests/s over `/healthz`'s on the same server (targets: small-uncached "
+        f"{HTTP_TARGETS['small-uncached']:g}{TIMES}, partners-page "
+        f"{HTTP_TARGETS['partners-page']:g}{TIMES} once a response cache exists):",
+        "",
+        *table(" | ".join(["engine", "dataset", "path", "workers", *kinds]), ratios),
+        "From 1 to 2 workers (requests/s):",
+        "",
+        *table("engine | dataset | path | request | 1 worker | 2 workers | 2 ÷ 1", scaling),
+    ]
+
+
+SURVEY_LEGEND = {
+    "sqlite": "**json**: json_object/json_group_array over one CTE per level, with json() "
+    "around every value read back from a subquery or a CTE (the floor until now: SQLite "
+    "re-parses each level's text at every level above it); **text**: the JSON built as "
+    "text with json_quote(), `||` and group_concat over the same CTEs, nothing parsed; "
+    "**nested** (depth-6 only): json_object/json_group_array straight into one another, so "
+    "every value keeps its JSON subtype and needs no json(), each level's rows ordered in a "
+    "subquery of plain columns that joins what the level shows (written with a subquery "
+    "per level instead, it overflows SQLite 3.40's parser stack).",
+    "postgresql": "**ctes**: json_build_object/json_agg(... ORDER BY) over one `NOT "
+    "MATERIALIZED` CTE per level, looked up by id (the floor until now); **nested** "
+    "(depth-6 only): the same functions in correlated subqueries nested into one another, "
+    "each level's columns joined in its parent's.",
+}
+
+
+def floor_survey(found: list[Row], engine: str) -> list[str]:
+    """The floor's techniques and the service's own statement, interleaved in rounds on the
+    service's engine (bench/workloads.py `survey`): medians, by pyperf."""
+    surveyed = [row for row in found if row.engine == engine and row.entry.get("techniques")]
+    if not surveyed:
+        return []
+    service = "the service's statement"
+    seen = {n for row in surveyed for n in row.entry["techniques"]}
+    floors = [f"floor: {t}" for t in TECHNIQUES[engine] if f"floor: {t}" in seen]
+    names = [*floors, *([service] if service in seen else [])]
+    body = []
+    for row in surveyed:
+        survey = row.entry["techniques"]
+        median = {
+            name: benchmark(f"{row.name} {name}", s["seconds"]).median()
+            for name, s in survey.items()
+            if s["seconds"]
+        }
+        best = min((n for n in median if n != service), key=median.__getitem__)
+        slowest = max((n for n in median if n != service), key=median.__getitem__)
+        cells = [f"{median[n] * 1000:.3g}" if n in median else NONE for n in names]
+        body.append(
+            [row.workload, row.label, len(survey[best]["seconds"]), *cells,
+             best.removeprefix("floor: "), ratio(median[slowest] / median[best]),
+             ratio(median[service] / median[best] if service in median else None),
+             "yes" if all(s["same"] for s in survey.values()) else "**no**"]
+        )  # fmt: skip
+    columns = [n.removeprefix("floor: ") + " ms" for n in floors]
+    columns += ["service's statement ms"] if service in names else []
+    columns += ["fastest", "slowest ÷ fastest", "service's statement ÷ fastest", "same JSON"]
+    header = " | ".join(["workload", "dataset", "rounds", *columns])
+    return [
+        f"## The floor on {ENGINES[engine]}: ways to build the JSON",
+        "",
+        "Each way of writing the floor statement (bench/floor.py) and the service's own "
+        "statement (captured as the compiled path sent it, replayed on the same engine, so "
+        "without the service's Python) in rounds, each round in a turned order; medians "
+        f"(pyperf). {SURVEY_LEGEND[engine]} The fastest is the floor measured above.",
+        "",
+        *table(header, body),
+    ]
+
+
 def problems(results: dict[str, Any]) -> list[str]:
     """Everything that failed, differed or fell back: each makes bench.run exit 1."""
     found = [f"{r['engine']} {r['label']}: {r['error']}" for r in results["runs"] if "error" in r]
     for row in rows(results):
         if "error" in row.entry:
             found.append(f"{row.name}: {row.entry['error']}")
+        for name, survey in row.entry.get("techniques", {}).items():
+            if not survey["same"]:
+                found.append(f"{row.name}: {name}'s JSON differs from the service's data")
         compiled = row.entry.get("compiled")
         if compiled and compiled["answered_compiled"] < len(compiled["seconds"]):
             found.append(f"{row.name}: the compiled app fell back to the resolvers")
@@ -145,11 +308,13 @@ def problems(results: dict[str, Any]) -> list[str]:
         for s in results["stability"]
         if s["error"]
     ]
-    found += [
-        f"HTTP {h['engine']} {h['workload']} {h['path']}: {h['error']}"
-        for h in results["http"]
-        if "error" in h
-    ]
+    for h in results["http"]:
+        where = f"HTTP {ENGINES[h['engine']]} {h['request']}@{h['label']} {h['path']}"
+        where += f", {h['workers']} worker(s)"
+        if "error" in h:
+            found.append(f"{where}: {h['error']}")
+        elif h["errors"]:
+            found.append(f"{where}: {h['errors']} errors (statuses {h['statuses']})")
     return found
 
 
@@ -222,6 +387,7 @@ def render(results: dict[str, Any], out: Path) -> str:
         "### Targets",
         "",
         *targets(found, results["stability"]),
+        *http_targets(results["http"]),
         "",
         "Compiled path median ÷ floor median (the two interleaved in the same rounds):",
         "",
@@ -238,6 +404,8 @@ def render(results: dict[str, Any], out: Path) -> str:
         *compare_to(out, "compiled", "resolver"),
     ]
     for engine in engines:
+        lines += floor_survey(found, engine)
+    for engine in engines:
         lines += details(found, engine)
     if results["stability"]:
         keys = ("engine", "path", "requests", "first", "answered", "seconds")
@@ -253,16 +421,6 @@ def render(results: dict[str, Any], out: Path) -> str:
             *table(header, body),
         ]
     if results["http"]:
-        keys = ("engine", "workload", "label", "path", "workers", "connections", "rps", "errors")
-        keys += ("p50_ms", "p99_ms", "server_rss_kib", "error")
-        body = [[ENGINES[h["engine"]], *(h.get(k, "") for k in keys[1:])] for h in results["http"]]
-        lines += [
-            "## Over HTTP",
-            "",
-            "uvicorn on loopback, N connections kept busy for a "
-            "fixed window after a warm-up (bench/load.py).",
-            "",
-            *table(" | ".join(keys), body),
-        ]
+        lines += over_http(results["http"])
     machine = ", ".join(f"{k}: {v}" for k, v in results["machine"].items())
     return "\n".join([*lines, "## Machine", "", machine, ""])

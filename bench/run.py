@@ -34,7 +34,7 @@ from bench.datasets import (
 )
 from bench.workloads import PATHS
 from tests import postgres
-from tests.queries import DEPTH_6_QUERY, FRONTEND_QUERY
+from tests.queries import DEPTH_6_QUERY
 
 BENCH = Path(__file__).resolve().parent
 ENGINES = ("sqlite", "postgresql")
@@ -106,29 +106,33 @@ def stability(engine: str, url: str, path: str, requests: int, first: int) -> di
 
 
 def http(engine: str, urls: dict[Dataset, str], args: argparse.Namespace) -> list[dict]:
-    """W1 on curated (20 connections), and outside quick runs W2 at the size nearest 10k
-    (4 connections: a resolver depth-6 answer takes about a second of a core)."""
-    cases = [("W1", Dataset(None), {"query": FRONTEND_QUERY}, 20)]
+    """autocannon against `serve` with 1, then 2 workers (bench/load.py): on curated, the
+    compiled path, 20 connections, `/healthz`, the small query (uncached, and over the
+    dataset's slugs) and the partners page's query, one server for all; outside quick runs
+    also W2 at the size nearest 10k on each path (4 connections: a resolver depth-6 answer
+    takes about a second of a core)."""
+    servers: list[tuple[str, Dataset, str, dict[str, Any] | None, int]] = [
+        ("page", Dataset(None), "compiled", None, 20)
+    ]
     sizes = [d for d in args.datasets if d.size]
     if sizes and not args.quick:
         nearest = min(sizes, key=lambda d: abs(d.size - 10_000))  # type: ignore[operator]
-        payload = {"query": DEPTH_6_QUERY, "variables": {"first": 100}}
-        cases.append(("W2", nearest, payload, 4))
-    window = {"seconds": 3.0, "warmup": 1.0} if args.quick else {"seconds": 10.0, "warmup": 3.0}
+        body = {"query": DEPTH_6_QUERY, "variables": {"first": 100}}
+        w2 = {"W2": {"method": "POST", "headers": load.JSON_POST, "body": body}}
+        servers += [("W2", nearest, path, w2, 4) for path in PATHS]
+    window = {"seconds": 5.0, "warmup": 2.0} if args.quick else {"seconds": 10.0, "warmup": 3.0}
     results = []
-    for workload, dataset, payload, connections in cases:
-        for workers in (1, 2):
-            for path, compiled in PATHS.items():  # back to back: much the same machine
-                say(f"[{engine}] HTTP {workload}@{dataset.label}, {path}, {workers} worker(s)")
-                entry = {"engine": engine, "workload": workload, "label": dataset.label}
-                entry |= {"path": path, "workers": workers}
-                log = RUN / f"uvicorn-{engine}-{workload}-{path}-{workers}.log"
-                case = {"workers": workers, "compiled": compiled, "connections": connections}
-                try:
-                    entry |= load.under_load(urls[dataset], payload, log, **case, **window)
-                except Exception as error:  # a server that will not start is a result
-                    entry["error"] = f"{type(error).__name__}: {error}"
-                results.append(entry)
+    for name, dataset, path, kinds, connections in servers:
+        for workers in (1, 2):  # back to back: much the same machine
+            say(f"[{engine}] HTTP {name}@{dataset.label}, {path}, {workers} worker(s)")
+            base = {"engine": engine, "label": dataset.label, "path": path, "workers": workers}
+            log = RUN / f"serve-{engine}-{name}-{path}-{workers}.log"
+            case = {"workers": workers, "compiled": PATHS[path], "connections": connections}
+            try:
+                found = load.under_load(urls[dataset], log, kinds, **case, **window)
+            except Exception as error:  # a server that will not start is a result
+                found = [{"request": name, "error": f"{type(error).__name__}: {error}"}]
+            results += [{**base, **entry} for entry in found]
     return results
 
 

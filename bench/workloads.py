@@ -37,6 +37,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.floor import floor_sql
+from bench.floor import techniques as written
 from service.app import create_app
 from service.config import Settings
 from tests.queries import DEPTH_6_QUERY, FRONTEND_QUERY
@@ -313,7 +314,65 @@ async def floored(ctx: Context, workload: str) -> list[dict[str, Any]]:
         run_floor = floor_of(apps["compiled"], floor, params)
         warmup = {"first": 100} if heavy else None
         series = await measure(apps, query, variables, budgets[0], run_floor, budgets[1], warmup)
-    return [series.result(workload, title)]
+        techniques = await survey(apps["compiled"], query, variables, floor, params, budgets[0])
+    return [series.result(workload, title, techniques=techniques)]
+
+
+async def survey(
+    app: App,
+    query: str,
+    variables: dict[str, Any] | None,
+    floor: str,
+    params: dict[str, Any],
+    budget: Budget,
+) -> dict[str, Any]:
+    """The floor's techniques (bench/floor.py) and the service's own statement (as the
+    compiled app sent it, replayed on its engine), in rounds, each round in a turned order:
+    each one's samples, its bytes, and whether its JSON equals the service's `data`."""
+    sent: list[tuple[str, Any]] = []
+
+    def keep(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
+        if statement.strip().upper() not in ("BEGIN", "COMMIT", "ROLLBACK"):
+            sent.append((statement, parameters))
+
+    event.listen(app.engine.sync_engine, "before_cursor_execute", keep)
+    try:
+        data = (await request(app, query, variables)).body["data"]
+    finally:
+        event.remove(app.engine.sync_engine, "before_cursor_execute", keep)
+    dialect = app.engine.dialect.name
+    statements: dict[str, tuple[Any, Any]] = {
+        f"floor: {name}": (sa.text(floor_sql(floor, dialect, name)), params)
+        for name in written(floor, dialect)
+    }
+    if len(sent) == 1:  # the compiled path's one statement, as the driver received it
+        statements["the service's statement"] = sent[0]
+
+    async def run(statement: Any, parameters: Any) -> tuple[float, str]:
+        started = time.perf_counter()
+        async with app.engine.connect() as conn:
+            if isinstance(statement, str):
+                result = await conn.exec_driver_sql(statement, parameters)
+            else:
+                result = await conn.execute(statement, parameters)
+            text = str(result.scalar_one())
+        return time.perf_counter() - started, text
+
+    found: dict[str, Any] = {}
+    for name, (statement, parameters) in statements.items():  # a warm-up, and the answers
+        _, text = await run(statement, parameters)
+        answer = json.loads(text)
+        same = json.dumps(answer.get("data", answer)) == json.dumps(data)
+        found[name] = {"seconds": [], "bytes": len(text.encode()), "same": same}
+    gc.collect()
+    names, spent = list(found), 0.0
+    while budget.more(len(found[names[0]]["seconds"]), spent):
+        turn = len(found[names[0]]["seconds"]) % len(names)
+        for name in names[turn:] + names[:turn]:
+            seconds, _ = await run(*statements[name])
+            found[name]["seconds"].append(seconds)
+            spent += seconds
+    return found
 
 
 async def w4(ctx: Context) -> list[dict[str, Any]]:
