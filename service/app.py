@@ -16,8 +16,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from service.config import Settings
-from service.data.engine import DatabaseNotReady, create_engine
+from service.data.engine import DatabaseNotReady, create_engine, for_reads
 from service.data.migrate import upgrade
+from service.data.revision import held_revision
 from service.graphql.compiler.dialects import register_sqlite
 from service.graphql.schema import build_schema
 from service.graphql.view import GraphQLView
@@ -93,16 +94,22 @@ def create_app(settings: Settings | None = None) -> Starlette:
         except DatabaseNotReady as error:
             STARTUP_LOG.error("%s", error)
             raise
-        count_statements(engine)
-        app.state.engine = engine
-        app.state.settings = settings
-        app.state.metrics = metrics
-        # What is alive after start-up lives as long as the process: keep the cyclic collector
-        # off it (once per process; later apps, as in tests, add nothing to the frozen set).
-        if not gc.get_freeze_count():
-            gc.freeze()
         try:
-            yield
+            # Requests only read, one statement each, with no transaction around it; the
+            # ETags' revision is held in memory, kept current by a task of its own.
+            reads = for_reads(engine)
+            count_statements(reads)
+            async with held_revision(engine, settings) as revision:
+                app.state.engine = reads
+                app.state.revision = revision
+                app.state.settings = settings
+                app.state.metrics = metrics
+                # What is alive after start-up lives as long as the process: keep the
+                # cyclic collector off it (once per process; later apps, as in tests, add
+                # nothing to the frozen set).
+                if not gc.get_freeze_count():
+                    gc.freeze()
+                yield
         finally:
             await engine.dispose()
 

@@ -89,10 +89,11 @@ def normalized(response: httpx.Response) -> str:
 
 
 def answered_by_compiler(statements: list[str], method: str) -> bool:
-    """Whether the compiled app answered with one compiled statement and nothing else. A GET
-    first reads the dataset revision for its ETag (service/http/caching.py)."""
+    """Whether the compiled app answered with one compiled statement and nothing else, over
+    GET as over POST: a GET's ETag comes from the revision the process holds in memory
+    (service/data/revision.py), not from a statement."""
     compiled = [s for s in statements if COMPILED_STATEMENT.search(s)]
-    return len(compiled) == 1 and len(statements) == 1 + (method == "GET")
+    return len(compiled) == 1 and len(statements) == 1
 
 
 @dataclass(frozen=True)

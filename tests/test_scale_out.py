@@ -1,5 +1,6 @@
 """Two stateless service processes share one PostgreSQL database: a load through the seed
-command shows through both, and both tag the same answer with the same ETag."""
+command shows through both within a second (each holds the revision in memory and hears
+the load's NOTIFY), and both tag the same answer with the same ETag."""
 
 import asyncio
 import shutil
@@ -11,7 +12,7 @@ import httpx
 import pytest
 
 from tests.conftest import ENGINE
-from tests.utils.live import ROOT, env_for, live_server
+from tests.utils.live import ROOT, env_for, live_server, wait_until
 
 pytestmark = [
     pytest.mark.skipif(ENGINE != "postgresql", reason="scale-out needs a shared server"),
@@ -53,6 +54,17 @@ async def test_two_replicas_see_one_load_and_agree_on_etags(database_url, tmp_pa
         assert seeded.returncode == 0, seeded.stderr
         assert "organizations: 0 added, 1 changed" in seeded.stdout
 
+        async def sees_the_load(base: str, old: str) -> None:
+            async def moved() -> bool:
+                response = await client.get(
+                    f"{base}/graphql", params=QUERY, headers={"if-none-match": old}
+                )
+                return response.status_code == 200 and response.headers["etag"] != old
+
+            await wait_until(moved, within_s=1.0, what=f"{base} to tag with the new revision")
+
+        tags = [response.headers["etag"] for response in before]
+        await asyncio.gather(*map(sees_the_load, bases, tags))
         after = [
             await client.get(
                 f"{base}/graphql", params=QUERY, headers={"if-none-match": old.headers["etag"]}

@@ -1,10 +1,12 @@
-"""A nested query costs a bounded number of SQL statements, whatever the directory's size."""
+"""A nested query costs a bounded number of SQL statements, whatever the directory's size;
+a compiled read costs the database exactly one, and a revalidation none."""
 
 import pytest
 
 from service.config import Settings
 from tests.conftest import serving
 from tests.queries import DEPTH_6_QUERY, FRONTEND_QUERY
+from tests.utils.statement_log import statement_log
 
 # Compiled: one statement builds the whole answer. Through the resolvers: the page, its
 # COUNT, then one statement per relation and nesting level. The curated dataset alone has 24
@@ -35,3 +37,53 @@ async def test_statement_count_is_bounded_and_independent_of_size(
             counts[name] = sql.count
             assert sql.count <= MOST_STATEMENTS[compiled], sql.statements
     assert counts["curated"] == counts["synthetic:400"], counts
+
+
+# --- as the database itself sees it --------------------------------------------------------
+
+USP = '{ organization(slug: "usp") { name description } }'
+
+
+async def _answered(client, method: str, headers: dict[str, str] | None = None):
+    if method == "GET":
+        return await client.get("/graphql", params={"query": USP}, headers=headers or {})
+    return await client.post("/graphql", json={"query": USP}, headers=headers or {})
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+async def test_a_compiled_read_is_one_statement_in_the_databases_own_log(database_url, method):
+    """What the database receives for one request, counted on its side (SQLite's trace
+    callback, PostgreSQL's statement log): the answer's statement and nothing else, no
+    pool check, no BEGIN/ROLLBACK around it, no revision lookup for the ETag."""
+    async with (
+        statement_log(database_url) as log,
+        serving(Settings(database_url=database_url)) as (
+            client,
+            _sql,
+        ),
+    ):
+        for _ in range(2):  # a pooled connection, opened and introspected by the driver
+            assert (await _answered(client, method)).status_code == 200
+        log.mark()
+        response = await _answered(client, method)
+        assert response.status_code == 200
+        assert response.json()["data"]["organization"]["name"]
+        statements = log.since()
+        assert len(statements) == 1, statements
+        assert "organization" in statements[0], statements
+
+
+async def test_a_revalidated_get_costs_no_statement(database_url):
+    """A 304 comes from the revision the process holds: the database sees nothing."""
+    async with (
+        statement_log(database_url) as log,
+        serving(Settings(database_url=database_url)) as (
+            client,
+            _sql,
+        ),
+    ):
+        first = await _answered(client, "GET")
+        log.mark()
+        again = await _answered(client, "GET", {"if-none-match": first.headers["etag"]})
+        assert again.status_code == 304
+        assert log.since() == []

@@ -1,15 +1,26 @@
 """The engine. Built by the app's lifespan or by a CLI command, and
-disposed by them; nothing here runs at import."""
+disposed by them; nothing here runs at import.
+
+A request costs the database its answer's own statement and nothing else: the app reads
+through `for_reads(engine)`, whose connections run each statement on its own (PostgreSQL:
+autocommit, no BEGIN/ROLLBACK around it; SQLite: no BEGIN, and the driver's rollback of a
+connection with no transaction open sends nothing), and a pooled connection is checked
+without a round trip (`_check_without_a_round_trip`). Writes keep their transactions:
+`for_writes(engine)` gives them back to an engine that reads.
+"""
 
 from collections.abc import Callable
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from service.config import Settings
 
 SQLiteFunctions = Callable[[Any], None]
+# The execution option that marks the app's read-only engine (see for_reads).
+READS = "isct_reads"
 
 
 class DatabaseNotReady(Exception):
@@ -19,8 +30,10 @@ class DatabaseNotReady(Exception):
 def create_engine(
     settings: Settings, *, create: bool = False, sqlite_functions: SQLiteFunctions | None = None
 ) -> AsyncEngine:
-    """A pooled engine: bounded, pre-pinged and with a statement timeout on PostgreSQL; on
-    SQLite tuned for concurrent readers (WAL, foreign keys, a busy timeout).
+    """A pooled engine: bounded, with dropped connections replaced and a statement timeout
+    on PostgreSQL; on SQLite tuned for concurrent readers (WAL, foreign keys, a busy
+    timeout). Its connections run transactions, as writes need; reads go through
+    `for_reads(engine)`.
 
     Only the loader creates an SQLite file (`create=True`); a server started on a missing
     file refuses to start rather than serve an empty database it made up.
@@ -44,9 +57,13 @@ def create_engine(
         max_overflow=settings.pool_max_overflow,
         pool_timeout=settings.pool_timeout_s,
         pool_recycle=settings.pool_recycle_s,
-        pool_pre_ping=settings.pool_pre_ping and not settings.is_sqlite,
+        # SQLAlchemy's pre-ping costs a round trip per checkout, which asyncpg's adapter
+        # wraps in BEGIN/ROLLBACK: two statements per request. The check below costs none.
+        pool_pre_ping=False,
         connect_args=_connect_args(settings),
     )
+    if settings.pool_pre_ping and not settings.is_sqlite:
+        event.listen(engine.sync_engine.pool, "checkout", _check_without_a_round_trip)
     if settings.is_sqlite:
         _configure_sqlite(
             engine,
@@ -55,6 +72,78 @@ def create_engine(
             functions=sqlite_functions,
         )
     return engine
+
+
+class _ReadConnection(AsyncConnection):
+    """A read whose pooled connection turns out to be dead is run again, once, on a fresh
+    one. The check at checkout catches a connection the server has closed; this catches
+    one it is closing at that very moment (its farewell read, its socket not yet shut),
+    which no check short of a round trip can tell. A read can always be run again: it
+    changes nothing, and on this engine it runs outside any transaction."""
+
+    async def execute(self, statement: Any, parameters: Any = None, **kw: Any) -> Any:
+        try:
+            return await super().execute(statement, parameters, **kw)
+        except sa.exc.DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+        await self.rollback()  # lets the invalidated connection reconnect on next use
+        return await super().execute(statement, parameters, **kw)
+
+
+class ReadEngine(AsyncEngine):
+    """The app's engine: reads on `writes`'s pool, outside transactions."""
+
+    _connection_cls = _ReadConnection
+
+    def __init__(self, writes: AsyncEngine, **options: Any) -> None:
+        super().__init__(writes.sync_engine.execution_options(**options))
+        self.writes = writes
+
+
+def for_reads(engine: AsyncEngine) -> AsyncEngine:
+    """The same pool, for statements that only read and each stand alone: no transaction
+    is opened around them, so a read costs exactly its own statement. One statement is one
+    snapshot either way; only a read that needs several statements to agree would need a
+    transaction, and the service has none (the resolver path's statements already run on
+    separate connections)."""
+    if engine.dialect.name == "postgresql":
+        return ReadEngine(engine, isolation_level="AUTOCOMMIT", **{READS: True})
+    # SQLite: the driver already leaves transactions to us (see _configure_sqlite), so only
+    # our BEGIN is to be skipped. SQLAlchemy's AUTOCOMMIT would cost a PRAGMA per checkin,
+    # resetting the isolation level.
+    return ReadEngine(engine, **{READS: True})
+
+
+def for_writes(engine: AsyncEngine) -> AsyncEngine:
+    """`engine` with transactions, even if it is the app's read engine: a load handed the
+    app's engine (as tests do) must still apply all of its changes or none."""
+    return engine.writes if isinstance(engine, ReadEngine) else engine
+
+
+def _check_without_a_round_trip(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """A pooled PostgreSQL connection the server has closed (restarted, failed over, or
+    pg_terminate_backend) is known to asyncpg as soon as the socket says so: it is replaced
+    at checkout, as SQLAlchemy's documented custom pessimistic check does, without a ping
+    (the pool reconnects up to three times on DisconnectionError). One found dead only by
+    its statement is invalidated with every older connection of the pool (SQLAlchemy's
+    optimistic handling), and the read is run again on a fresh one (_ReadConnection);
+    pool_recycle bounds how old a connection gets."""
+    driver = record.driver_connection
+    if driver is not None and driver.is_closed():
+        raise sa.exc.DisconnectionError("the server closed this pooled connection")
+
+
+async def connect_postgresql(settings: Settings) -> Any:
+    """An asyncpg connection of its own, outside the pool, with the pool's settings: for a
+    task that keeps one open for the life of the process (the revision listener)."""
+    import asyncpg  # type: ignore[import-untyped]  # only ever imported on PostgreSQL
+
+    url = sa.make_url(settings.database_url)
+    _args, options = url.get_dialect()().create_connect_args(url)
+    options.update(_connect_args(settings))
+    options.pop("prepared_statement_cache_size", None)  # SQLAlchemy's adapter's, not asyncpg's
+    return await asyncpg.connect(**options)
 
 
 def _connect_args(settings: Settings) -> dict[str, Any]:
@@ -102,4 +191,5 @@ def _configure_sqlite(
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        if not connection.get_execution_options().get(READS):
+            connection.exec_driver_sql("BEGIN")

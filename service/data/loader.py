@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from service.data.dataset import Dataset
+from service.data.engine import for_writes
 from service.data.migrate import upgrade
 from service.data.models import (
     AGREEMENT_TABLE,
@@ -28,6 +29,7 @@ from service.data.models import (
     REPRESENTATION_TABLE,
     REVISION_TABLE,
 )
+from service.data.revision import announce
 from service.data.search_index import rebuild_search_index
 from service.data.text import fold
 
@@ -486,6 +488,7 @@ async def _bump_revision(conn: AsyncConnection) -> None:
     )
     if not updated.rowcount:
         await conn.execute(sa.insert(REVISION).values(id=1, revision=1, loaded_at=now))
+    await announce(conn)  # to every process holding the revision, once this commits
 
 
 async def apply(conn: AsyncConnection, plan: Plan, progress: Progress | None = None) -> None:
@@ -523,7 +526,7 @@ async def load(
     progress: Progress | None = None,
 ) -> Plan:
     """Migrate, plan and apply in one transaction; a dry run or any error rolls all of it back."""
-    async with engine.connect() as conn:
+    async with for_writes(engine).connect() as conn:
         transaction = await conn.begin()
         try:
             await upgrade(conn)

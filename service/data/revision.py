@@ -1,0 +1,219 @@
+"""The dataset revision, held in memory by each process and refreshed when the data changes.
+
+Every GET answer is tagged with the revision (`service/http/caching.py`), so reading it from
+the database per request would cost a statement on every request, a revalidation (304)
+included, that the answer itself does not need. Instead each process reads it once at
+start-up and then follows the database, on a connection of its own outside the pool:
+
+- PostgreSQL: whatever bumps the revision calls `announce` in the same transaction, which
+  sends `NOTIFY dataset_revision` with the new number; PostgreSQL delivers it when that
+  transaction commits, to every process LISTENing, so every replica hears it at once. A
+  lost listening connection is reopened (with a growing pause while the server is away)
+  and the revision read again, since notifications sent meanwhile are gone. The revision is
+  also read again every `RESYNC_S` on that connection, which catches a writer that did not
+  announce and a connection that died without the socket saying so.
+- SQLite: `PRAGMA data_version` on the watcher's own connection changes whenever another
+  connection (any process) commits to the file; it is checked every `POLL_S` and the
+  revision read again when it moved.
+
+The held value can lag the database by up to `POLL_S` (SQLite) or the notification's
+delivery (PostgreSQL), never lead it: it is only ever set from committed values. An ETag
+computed from it therefore never names a revision newer than the data the answer reads.
+"""
+
+import asyncio
+import contextlib
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from service.config import Settings
+from service.data import queries
+from service.data.engine import connect_postgresql
+
+LOG = logging.getLogger("service.revision")
+
+CHANNEL = "dataset_revision"
+READ = "SELECT revision FROM dataset_revision WHERE id = 1"
+POLL_S = 0.2  # SQLite: how often data_version is looked at
+RESYNC_S = 30.0  # PostgreSQL: how often the listening connection reads the revision anyway
+RETRY_FIRST_S, RETRY_MOST_S = 0.1, 2.0  # pause before reopening a lost connection, growing
+
+
+async def announce(conn: AsyncConnection) -> None:
+    """Tell every process the revision changed, in the caller's transaction (so only if it
+    commits). PostgreSQL only: SQLite's watchers see any commit through data_version."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(
+            sa.text(
+                "SELECT pg_notify(:channel, CAST(revision AS text)) "
+                "FROM dataset_revision WHERE id = 1"
+            ),
+            {"channel": CHANNEL},
+        )
+
+
+class HeldRevision:
+    """The dataset revision as this process last heard it."""
+
+    def __init__(self) -> None:
+        self._value: int | None = None
+        self.heard = asyncio.Event()  # set once the revision has been read
+
+    @property
+    def current(self) -> int:
+        if self._value is None:
+            raise RuntimeError("the dataset revision has not been read yet")
+        return self._value
+
+    def set(self, value: int) -> None:
+        if self._value is not None and value != self._value:
+            LOG.info("dataset revision %d -> %d", self._value, value)
+        self._value = value
+        self.heard.set()
+
+
+@contextlib.asynccontextmanager
+async def held_revision(engine: AsyncEngine, settings: Settings) -> AsyncIterator[HeldRevision]:
+    """The revision, kept current by a background task until exit. Returns once the task
+    has read it (and, on PostgreSQL, listens), so that a served app is already following
+    the database; should that take longer than the pool's timeout, it is read through the
+    pool instead and the task keeps trying."""
+    held = HeldRevision()
+    path = settings.sqlite_path()
+    follow: Callable[[], Awaitable[None]] | None
+    if not settings.is_sqlite:
+        follow = _PostgreSQLFollower(held, settings).run
+    elif path is not None:
+        follow = _SQLiteFollower(held, path).run
+    else:
+        follow = None  # an in-memory database: no other connection can change it
+    task = asyncio.create_task(follow(), name="dataset-revision") if follow else None
+    try:
+        if task is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(held.heard.wait(), timeout=settings.pool_timeout_s)
+        if not held.heard.is_set():
+            if task is not None:
+                LOG.warning("the revision watch is not up yet; read through the pool meanwhile")
+            async with engine.connect() as conn:
+                revision = await queries.dataset_revision(conn)
+            if not held.heard.is_set():
+                held.set(revision)
+        yield held
+    finally:
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+class _Pause:
+    """The wait before reopening a lost connection: RETRY_FIRST_S, doubling up to
+    RETRY_MOST_S while the attempts keep failing; back to the first after a success."""
+
+    def __init__(self) -> None:
+        self.next_s = RETRY_FIRST_S
+
+    async def wait(self) -> None:
+        await asyncio.sleep(self.next_s)
+        self.next_s = min(self.next_s * 2, RETRY_MOST_S)
+
+    def reset(self) -> None:
+        self.next_s = RETRY_FIRST_S
+
+
+class _PostgreSQLFollower:
+    def __init__(self, held: HeldRevision, settings: Settings) -> None:
+        self.held = held
+        self.settings = settings
+
+    async def run(self) -> None:
+        pause = _Pause()
+        while True:
+            try:
+                conn = await connect_postgresql(self.settings)
+            except Exception as error:  # the server is away: try again, waiting longer
+                LOG.warning("revision listener cannot connect: %s", _reason(error))
+                await pause.wait()
+                continue
+            try:
+                await self._listen(conn, pause)
+            except Exception as error:
+                LOG.warning("revision listener lost its connection: %s", _reason(error))
+            finally:
+                await _close(conn)
+            await pause.wait()
+
+    async def _listen(self, conn: Any, pause: _Pause) -> None:
+        """Until the connection is lost: LISTEN first, then read, so that no commit falls
+        between the two unseen; then follow the notifications."""
+        lost = asyncio.Event()
+        conn.add_termination_listener(lambda _conn: lost.set())
+        await conn.add_listener(CHANNEL, self._notified)
+        self.held.set(int(await conn.fetchval(READ) or 0))
+        pause.reset()
+        while not conn.is_closed():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(lost.wait(), timeout=RESYNC_S)
+                return
+            value = await conn.fetchval(READ, timeout=RESYNC_S)
+            self.held.set(int(value or 0))
+
+    def _notified(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        try:
+            self.held.set(int(payload))
+        except ValueError:
+            LOG.warning("ignored a %s notification without a revision: %r", CHANNEL, payload)
+
+
+class _SQLiteFollower:
+    def __init__(self, held: HeldRevision, path: Path) -> None:
+        self.held = held
+        self.path = path
+
+    async def run(self) -> None:
+        pause = _Pause()
+        while True:
+            try:
+                # mode=rw: never creates the file; the watcher never writes either
+                async with aiosqlite.connect(
+                    f"file:{self.path}?mode=rw", uri=True, isolation_level=None
+                ) as conn:
+                    await self._follow(conn, pause)
+            except (sqlite3.Error, OSError) as error:
+                LOG.warning("revision watcher lost the database: %s", _reason(error))
+            await pause.wait()
+
+    async def _follow(self, conn: aiosqlite.Connection, pause: _Pause) -> None:
+        seen: int | None = None
+        while True:
+            async with conn.execute("PRAGMA data_version") as cursor:
+                row = await cursor.fetchone()
+            version = int(row[0]) if row else 0
+            if version != seen:
+                async with conn.execute(READ) as cursor:
+                    revision = await cursor.fetchone()
+                self.held.set(int(revision[0]) if revision else 0)
+                seen = version
+                pause.reset()
+            await asyncio.sleep(POLL_S)
+
+
+async def _close(conn: Any) -> None:
+    if conn.is_closed():
+        return
+    try:
+        await asyncio.wait_for(conn.close(), timeout=2)
+    except Exception:  # a connection that will not close cleanly is dropped
+        conn.terminate()
+
+
+def _reason(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}".strip().splitlines()[0]
