@@ -348,6 +348,20 @@ def details(found: list[Row], engine: str) -> list[str]:
     return [f"## {ENGINES[engine]}", "", *table(header, body)]
 
 
+def shared(machine: dict[str, Any]) -> list[str]:
+    """A warning when the machine was busy as the run began: its absolute figures then
+    say less than its ratios, each measured within one moment of the machine."""
+    load, cores = float(machine.get("load_avg_1min", 0)), int(machine.get("cpu_count", 1))
+    if load < 0.5 * cores:
+        return []
+    return [
+        f"- The machine was shared with other work (1-minute load average {load:g} on "
+        f"{cores} cores as the run began): read the ratios, each measured within one round "
+        "or one server, rather than the absolute figures.",
+        "",
+    ]
+
+
 def render(results: dict[str, Any], out: Path) -> str:
     found = rows(results)
     engines = [e for e in ENGINES if any(row.engine == e for row in found)]
@@ -380,6 +394,7 @@ def render(results: dict[str, Any], out: Path) -> str:
         f"{results['minutes']:.1f} min · `{results['command'].strip()}`",
         "",
         *(f"- **{note}**" for note in results["notes"]),
+        *shared(results["machine"]),
         "## Summary",
         "",
         f"Problems (failures, differing answers, fallbacks to the resolvers): {problem}.",

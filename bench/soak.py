@@ -12,6 +12,7 @@ import asyncio
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -24,6 +25,7 @@ import httpx
 
 from bench.load import LOOPBACK, ROOT, Tally, peak_rss_kib, serve
 from bench.report import table
+from bench.run import commit
 
 LEGITIMATE = [
     "{ organizations(first: 100, filter: {category: PARTNER}) { totalCount nodes { slug name "
@@ -107,7 +109,11 @@ def run(seconds: float, connections: int, hostile: float) -> dict[str, Any]:
             result = asyncio.run(soak(f"{base}/graphql", seconds, connections, hostile))
             result["server_peak_rss_mib"] = round(peak_rss_kib(pid) / 1024, 1)
         if result["transport_errors"]:  # the server's own account of a dropped connection
-            result["server_log_tail"] = log.read_text(errors="replace").splitlines()[-40:]
+            lines = log.read_text(errors="replace").splitlines()
+            result["server_log_tail"] = lines[-40:]
+            raised = [line for line in lines if re.match(r"^[\w.]+(Error|Exception): ", line)]
+            result["server_error"] = raised[-1] if raised else None
+    result["commit"] = commit()
     return result
 
 
@@ -121,7 +127,8 @@ def markdown(r: dict[str, Any]) -> str:
         [
             SECTION,
             "",
-            f"`python -m bench.soak` ({when}): {r['connections']} connections for "
+            f"`python -m bench.soak` ({when}, commit `{r['commit']}`): {r['connections']} "
+            "connections for "
             f"{r['seconds']:g} s, {r['hostile_share']:.0%} of requests hostile (aliases, depth, "
             "cost, circular introspection, invalid and unparsable documents, batches, form "
             "posts, 200 kB bodies, malformed IDs). Latencies are the legitimate requests'.",
@@ -131,6 +138,11 @@ def markdown(r: dict[str, Any]) -> str:
             "",
             f"Transport errors (kind:exception count): {failures}.",
             "",
+            *(
+                [f"The server's log, last exception: `{r['server_error']}`.", ""]
+                if r.get("server_error")
+                else []
+            ),
         ]
     )
 
