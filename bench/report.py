@@ -244,7 +244,8 @@ SURVEY_LEGEND = {
     "postgresql": "**ctes**: json_build_object/json_agg(... ORDER BY) over one `NOT "
     "MATERIALIZED` CTE per level, looked up by id (the floor until now); **nested** "
     "(depth-6 only): the same functions in correlated subqueries nested into one another, "
-    "each level's columns joined in its parent's.",
+    "each level's columns joined in its parent's; **lateral** (depth-6 only): each level's "
+    "array aggregated in a `LEFT JOIN LATERAL` of its parent's row.",
 }
 
 
