@@ -201,8 +201,11 @@ def rss_kib() -> int:
 @asynccontextmanager
 async def serving(url: str, **overrides: Any) -> AsyncIterator[dict[str, App]]:
     """Both paths' apps on the same database, lifespans entered; the path is always
-    explicit, never left to the environment."""
-    known = {k: v for k, v in overrides.items() if k in Settings.model_fields}
+    explicit, never left to the environment. A response cache (RESPONSE_CACHE_BYTES, where
+    the service has one) is off: the rounds repeat each request, and what they measure is
+    the execution path, not a cache's replay of its answer."""
+    settings = {"response_cache_bytes": 0, **overrides}
+    known = {k: v for k, v in settings.items() if k in Settings.model_fields}
     async with AsyncExitStack() as stack:
         apps = {}
         for name, compiled in PATHS.items():
