@@ -14,11 +14,12 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Scope
 
 from service.config import Settings
 from service.data.engine import DatabaseNotReady, create_engine, for_reads
 from service.data.migrate import upgrade
-from service.data.revision import held_revision
+from service.data.revision import HeldRevision, held_revision
 from service.graphql.compiler.dialects import register_sqlite
 from service.graphql.schema import build_schema
 from service.graphql.view import GraphQLView
@@ -34,6 +35,11 @@ from service.http.observability import (
 )
 from service.http.pages import routes as browser_routes
 from service.http.persisted_queries import PersistedQueryMiddleware, QueryStore, load_safelist
+from service.http.response_cache import (
+    ResponseCache,
+    ResponseCacheCollector,
+    ResponseCacheMiddleware,
+)
 
 STARTUP_LOG = logging.getLogger("service.startup")
 # What real clients send: JSON, tokens (editing), our request ids and ETags, Apollo's
@@ -86,6 +92,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     schema = build_schema(settings)
     metrics = Metrics(documents=schema.prepared_documents)
+    answers = ResponseCache(max_bytes=settings.response_cache_bytes)
+    metrics.registry.register(ResponseCacheCollector(answers))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -119,7 +127,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         allow_queries_via_get=True,
     )
     return Starlette(
-        middleware=_middleware(settings, metrics),
+        middleware=_middleware(settings, metrics, answers),
         routes=[
             Route("/graphql", graphql),  # the view refuses other methods, GraphQL-shaped
             Route("/healthz", healthz),
@@ -131,11 +139,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
 
 
-def _middleware(settings: Settings, metrics: Metrics) -> list[Middleware]:
+def _middleware(settings: Settings, metrics: Metrics, answers: ResponseCache) -> list[Middleware]:
     """Outermost first: request id and logs (so every refusal is logged), compression (of
     everything, refusals included; it makes the ETags weak), size and CSRF guard, CORS, the
     concurrency limit (inside CORS, so a browser client on another origin can read its 503),
-    persisted queries, then ETags next to the GraphQL view."""
+    persisted queries, ETags, then the response cache next to the GraphQL view (so a hit
+    gets the same ETag, encoding and request id as a fresh answer)."""
     safelist = load_safelist(settings.safelist_path) if settings.safelist_path else None
     store = QueryStore(capacity=settings.apq_capacity, safelist=safelist)
     return [
@@ -153,7 +162,16 @@ def _middleware(settings: Settings, metrics: Metrics) -> list[Middleware]:
         Middleware(ConcurrencyLimitMiddleware, limit=settings.max_concurrency),
         Middleware(PersistedQueryMiddleware, store=store),
         Middleware(GraphQLETagMiddleware),
+        Middleware(ResponseCacheMiddleware, cache=answers, revision=held_revision_of),
     ]
+
+
+def held_revision_of(scope: Scope) -> int | None:
+    """The dataset revision this process holds (service/data/revision.py), while it follows
+    the database: cut off from it, the process would not hear a change, so the response
+    cache is neither read nor filled until the watch is back."""
+    revision: HeldRevision | None = getattr(scope["app"].state, "revision", None)
+    return revision.current if revision is not None and revision.following else None
 
 
 @functools.cache

@@ -103,6 +103,12 @@ class Settings(BaseSettings):
         ge=0,
         description="Query texts kept parsed and validated per process (0: none).",
     )
+    response_cache_bytes: int = Field(
+        default=32 * 1024 * 1024,
+        ge=0,
+        description="Bytes of whole GraphQL answers kept per process, keyed by request and "
+        "dataset revision (0: none).",
+    )
     compiled_queries: bool = Field(
         default=True,
         description="Answer queries over the data with one SQL statement that builds the JSON "

@@ -176,7 +176,11 @@ async def serving(
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url)
+    """The app's settings, with the response cache off: the tests that use them look at the
+    layers under it (statements, documents, which path answered, answers right after a
+    load), which a repeated request would otherwise not reach. tests/test_response_cache.py
+    turns it on, and every live server (`python -m service serve`) runs with the defaults."""
+    return Settings(database_url=database_url, response_cache_bytes=0)
 
 
 @pytest.fixture

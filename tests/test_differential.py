@@ -192,10 +192,14 @@ async def paired(database_url: str) -> AsyncIterator[Differential]:
     """A compiled app and a resolver app over the same database."""
     async with AsyncExitStack() as stack:
         compiled = await stack.enter_async_context(
-            serving(Settings(database_url=database_url, compiled_queries=True))
+            serving(
+                Settings(database_url=database_url, compiled_queries=True, response_cache_bytes=0)
+            )
         )
         resolvers = await stack.enter_async_context(
-            serving(Settings(database_url=database_url, compiled_queries=False))
+            serving(
+                Settings(database_url=database_url, compiled_queries=False, response_cache_bytes=0)
+            )
         )
         yield Differential(compiled, resolvers)
 

@@ -427,8 +427,9 @@ def test_sigterm_lets_requests_in_flight_finish_then_exits_0(
         return reference.json(), responses, signalled
 
     logs = tmp_path / "logs"
-    # the resolver path keeps the requests in flight long enough to signal (compiled: ~50 ms)
-    env = env_for(url, COMPILED_QUERIES="false")
+    # the resolver path keeps the requests in flight long enough to signal (compiled: ~50 ms),
+    # every one of them (the response cache would answer the repeats at once)
+    env = env_for(url, COMPILED_QUERIES="false", RESPONSE_CACHE_BYTES="0")
     with server_process(serve_command(port), env, logs) as process:
         reference, responses, signalled = asyncio.run(scenario(process))
         try:

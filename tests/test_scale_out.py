@@ -1,6 +1,7 @@
 """Two stateless service processes share one PostgreSQL database: a load through the seed
 command shows through both within a second (each holds the revision in memory and hears
-the load's NOTIFY), and both tag the same answer with the same ETag."""
+the load's NOTIFY), in their ETags and in the answers their response caches hold, and both
+tag the same answer with the same ETag."""
 
 import asyncio
 import shutil
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import ENGINE
 from tests.utils.live import ROOT, env_for, live_server, wait_until
@@ -19,6 +21,14 @@ pytestmark = [
     pytest.mark.slow,  # two real servers
 ]
 QUERY = {"query": '{ organization(slug: "usp") { name description } }'}
+
+
+async def _cache_hits(client: httpx.AsyncClient, base: str) -> float:
+    text = (await client.get(f"{base}/metrics")).text
+    families = text_string_to_metric_families(text)
+    return sum(
+        s.value for f in families for s in f.samples if s.name == "response_cache_hits_total"
+    )
 
 
 def _edited_dataset(tmp_path: Path) -> Path:
@@ -43,6 +53,11 @@ async def test_two_replicas_see_one_load_and_agree_on_etags(database_url, tmp_pa
         before = [await client.get(f"{base}/graphql", params=QUERY) for base in bases]
         assert before[0].json() == before[1].json()
         assert before[0].headers["etag"] == before[1].headers["etag"]
+        # Each replica's response cache holds the POSTed answer (the second POST is a hit).
+        for base in bases:
+            for _ in range(2):
+                assert (await client.post(f"{base}/graphql", json=QUERY)).status_code == 200
+            assert await _cache_hits(client, base) >= 1
 
         seeded = await asyncio.to_thread(
             subprocess.run,
@@ -63,8 +78,15 @@ async def test_two_replicas_see_one_load_and_agree_on_etags(database_url, tmp_pa
 
             await wait_until(moved, within_s=1.0, what=f"{base} to tag with the new revision")
 
+        async def answers_the_load(base: str) -> None:
+            async def edited() -> bool:
+                answer = (await client.post(f"{base}/graphql", json=QUERY)).json()
+                return "Edited for" in answer["data"]["organization"]["description"]
+
+            await wait_until(edited, within_s=1.0, what=f"{base}'s cached answer to follow")
+
         tags = [response.headers["etag"] for response in before]
-        await asyncio.gather(*map(sees_the_load, bases, tags))
+        await asyncio.gather(*map(sees_the_load, bases, tags), *map(answers_the_load, bases))
         after = [
             await client.get(
                 f"{base}/graphql", params=QUERY, headers={"if-none-match": old.headers["etag"]}

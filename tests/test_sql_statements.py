@@ -54,10 +54,11 @@ async def _answered(client, method: str, headers: dict[str, str] | None = None):
 async def test_a_compiled_read_is_one_statement_in_the_databases_own_log(database_url, method):
     """What the database receives for one request, counted on its side (SQLite's trace
     callback, PostgreSQL's statement log): the answer's statement and nothing else, no
-    pool check, no BEGIN/ROLLBACK around it, no revision lookup for the ETag."""
+    pool check, no BEGIN/ROLLBACK around it, no revision lookup for the ETag. (The response
+    cache is off: it would answer the repeats with none, tests/test_response_cache.py.)"""
     async with (
         statement_log(database_url) as log,
-        serving(Settings(database_url=database_url)) as (
+        serving(Settings(database_url=database_url, response_cache_bytes=0)) as (
             client,
             _sql,
         ),

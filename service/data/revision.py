@@ -65,6 +65,10 @@ class HeldRevision:
     def __init__(self) -> None:
         self._value: int | None = None
         self.heard = asyncio.Event()  # set once the revision has been read
+        # Whether a change would be heard now: false while the watch's connection is lost
+        # (the database away, or this process cut off from it). What must never outlive a
+        # change, like a cached answer, is only trusted while this holds.
+        self.following = False
 
     @property
     def current(self) -> int:
@@ -106,6 +110,8 @@ async def held_revision(engine: AsyncEngine, settings: Settings) -> AsyncIterato
                 revision = await queries.dataset_revision(conn)
             if not held.heard.is_set():
                 held.set(revision)
+        if task is None:
+            held.following = True  # an in-memory database: nothing else can change it
         yield held
     finally:
         if task is not None:
@@ -148,6 +154,7 @@ class _PostgreSQLFollower:
             except Exception as error:
                 LOG.warning("revision listener lost its connection: %s", _reason(error))
             finally:
+                self.held.following = False
                 await _close(conn)
             await pause.wait()
 
@@ -158,6 +165,7 @@ class _PostgreSQLFollower:
         conn.add_termination_listener(lambda _conn: lost.set())
         await conn.add_listener(CHANNEL, self._notified)
         self.held.set(int(await conn.fetchval(READ) or 0))
+        self.held.following = True
         pause.reset()
         while not conn.is_closed():
             with contextlib.suppress(TimeoutError):
@@ -189,6 +197,7 @@ class _SQLiteFollower:
                     await self._follow(conn, pause)
             except (sqlite3.Error, OSError) as error:
                 LOG.warning("revision watcher lost the database: %s", _reason(error))
+            self.held.following = False
             await pause.wait()
 
     async def _follow(self, conn: aiosqlite.Connection, pause: _Pause) -> None:
@@ -201,6 +210,7 @@ class _SQLiteFollower:
                 async with conn.execute(READ) as cursor:
                     revision = await cursor.fetchone()
                 self.held.set(int(revision[0]) if revision else 0)
+                self.held.following = True
                 seen = version
                 pause.reset()
             await asyncio.sleep(POLL_S)

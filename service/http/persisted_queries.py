@@ -21,8 +21,9 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from service.http.bodies import read_body, replay_body
 from service.http.guard import media_type_of, refuse
 from service.http.media import GRAPHQL_RESPONSE
 
@@ -114,8 +115,8 @@ class PersistedQueryMiddleware:
             if scope["method"] == "GET":
                 scope = self._rewrite_get(scope)
             elif scope["method"] == "POST":
-                body = await self._body(receive)
-                receive = self._replay(self._rewrite_post(body))
+                body = await read_body(receive)
+                receive = replay_body(self._rewrite_post(body))
         except Rejection as rejection:
             status = rejection.status
             if status == 404 and media_type_of(scope) != GRAPHQL_RESPONSE:
@@ -149,25 +150,3 @@ class PersistedQueryMiddleware:
         if document is None or payload.get("query") == document:
             return body
         return json.dumps({**payload, "query": document}).encode()
-
-    @staticmethod
-    async def _body(receive: Receive) -> bytes:
-        chunks = []
-        while True:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body", False):
-                return b"".join(chunks)
-
-    @staticmethod
-    def _replay(body: bytes) -> Receive:
-        sent = False
-
-        async def receive() -> Message:
-            nonlocal sent
-            if sent:
-                return {"type": "http.disconnect"}
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        return receive

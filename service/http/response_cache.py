@@ -1,0 +1,216 @@
+"""Whole GraphQL answers kept in memory, keyed by what the answer depends on: the request
+(the GET query string or the POST body, byte for byte), the media type it negotiated, and the
+dataset revision the process holds.
+
+The directory is read-mostly and every visitor's browser sends the same partners query, so
+a repeated request is answered without parsing, validating or touching the database. An
+answer is never older than the data: the revision is part of the key, and the process's
+revision holder follows every change (the loader's, another replica's) within a second, so a
+change simply makes the old entries unreachable; the LRU bound then retires them.
+
+Only a clean answer is kept: a 200 whose request recorded no GraphQL error, so neither a
+refusal, an over-limit request, nor a partial answer with errors is ever replayed. Requests
+that carry credentials (`Authorization`, `Cookie`) neither read nor fill the cache: what a
+credential may see is for the layer that checks it to say, not for a shared store to guess.
+
+It sits innermost, beside the GraphQL view: the ETag, compression and request-id layers
+outside it treat a hit exactly as a fresh answer (same ETag, same encoding, its own id).
+"""
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service.http.bodies import read_body, replay_body
+from service.http.guard import media_type_of
+from service.http.observability import current_request
+
+CREDENTIAL_HEADERS = (b"authorization", b"cookie")
+ENTRY_OVERHEAD_BYTES = 200  # the key's and the entry's own objects, roughly
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the view sent, and what the request's record learned, to replay both."""
+
+    status: int
+    headers: tuple[tuple[bytes, bytes], ...]
+    body: bytes
+    operation: str | None
+    cost: dict[str, Any] | None
+    execution: str | None
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + sum(len(k) + len(v) for k, v in self.headers)
+
+
+Key = tuple[str, bytes, str, int]
+
+
+class ResponseCache:
+    """An LRU bounded in bytes (bodies, headers and keys). One per process: nothing shared,
+    nothing to invalidate across processes, since the revision in the key does that."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.entries: OrderedDict[Key, Answer] = OrderedDict()
+        self.size = 0
+        self.hits = 0
+        self.misses = 0
+        self.evictions = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.max_bytes > 0
+
+    def get(self, key: Key) -> Answer | None:
+        answer = self.entries.get(key)
+        if answer is None:
+            self.misses += 1
+            return None
+        self.entries.move_to_end(key)
+        self.hits += 1
+        return answer
+
+    def put(self, key: Key, answer: Answer) -> None:
+        cost = _cost(key, answer)
+        if cost > self.max_bytes // 4:  # one huge answer must not flush everything else
+            return
+        if key in self.entries:
+            self.size -= _cost(key, self.entries.pop(key))
+        self.entries[key] = answer
+        self.size += cost
+        while self.size > self.max_bytes:
+            old_key, old = self.entries.popitem(last=False)
+            self.size -= _cost(old_key, old)
+            self.evictions += 1
+
+
+def _cost(key: Key, answer: Answer) -> int:
+    return answer.size + len(key[1]) + ENTRY_OVERHEAD_BYTES
+
+
+class ResponseCacheCollector:
+    """The cache's own counters, read at scrape time (as the document store's are)."""
+
+    def __init__(self, cache: ResponseCache) -> None:
+        self.cache = cache
+
+    def collect(self) -> Iterator[Metric]:
+        cache = self.cache
+        yield CounterMetricFamily(
+            "response_cache_hits_total", "GraphQL answers served from the response cache",
+            value=cache.hits,
+        )  # fmt: skip
+        yield CounterMetricFamily(
+            "response_cache_misses_total",
+            "Cacheable GraphQL requests the response cache did not hold", value=cache.misses,
+        )  # fmt: skip
+        yield CounterMetricFamily(
+            "response_cache_evictions_total", "Answers dropped to stay within the bound",
+            value=cache.evictions,
+        )  # fmt: skip
+        yield GaugeMetricFamily(
+            "response_cache_bytes", "Bytes the response cache holds", value=cache.size
+        )
+        yield GaugeMetricFamily(
+            "response_cache_entries", "Answers the response cache holds", value=len(cache.entries)
+        )
+        yield GaugeMetricFamily(
+            "response_cache_max_bytes", "The response cache's bound (RESPONSE_CACHE_BYTES)",
+            value=cache.max_bytes,
+        )  # fmt: skip
+
+
+class ResponseCacheMiddleware:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        cache: ResponseCache,
+        revision: Callable[[Scope], int | None],
+        path: str = "/graphql",
+    ) -> None:
+        self.app = app
+        self.cache = cache
+        self.revision = revision
+        self.path = path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self._cacheable(scope):
+            await self.app(scope, receive, send)
+            return
+        revision = self.revision(scope)
+        if revision is None:  # not known yet: answer, keep nothing
+            await self.app(scope, receive, send)
+            return
+        if scope["method"] == "POST":
+            body = await read_body(receive)
+            receive = replay_body(body)
+        else:
+            body = scope.get("query_string", b"")
+        key: Key = (scope["method"], body, media_type_of(scope), revision)
+
+        answer = self.cache.get(key)
+        if answer is not None:
+            await _replay_answer(answer, send)
+            return
+
+        status = 0
+        headers: tuple[tuple[bytes, bytes], ...] = ()
+        chunks: list[bytes] = []
+
+        async def keep(message: Message) -> None:
+            nonlocal status, headers
+            if message["type"] == "http.response.start":
+                # Copied before it is sent: the layers outside edit the message in place
+                # (compression sets Content-Encoding and Content-Length on its way out).
+                status = message["status"]
+                headers = tuple((bytes(k), bytes(v)) for k, v in message.get("headers", []))
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        await self.app(scope, receive, keep)
+        record = current_request()
+        if status != 200 or record is None or record.error_codes:
+            return
+        self.cache.put(
+            key,
+            Answer(
+                status=200,
+                headers=headers,
+                body=b"".join(chunks),
+                operation=record.operation,
+                cost=record.cost,
+                execution=record.execution,
+            ),
+        )
+
+    def _cacheable(self, scope: Scope) -> bool:
+        if scope["type"] != "http" or scope["path"] != self.path or not self.cache.enabled:
+            return False
+        if scope["method"] not in ("GET", "POST"):
+            return False
+        headers = dict(scope["headers"])
+        if any(name in headers for name in CREDENTIAL_HEADERS):
+            return False
+        # GraphiQL's page (a browser's GET without a query) is not an answer.
+        return scope["method"] == "POST" or b"query" in scope.get("query_string", b"")
+
+
+async def _replay_answer(answer: Answer, send: Send) -> None:
+    record = current_request()
+    if record is not None:
+        record.operation = answer.operation
+        record.cost = answer.cost
+        record.execution = "cache"
+    await send(
+        {"type": "http.response.start", "status": answer.status, "headers": list(answer.headers)}
+    )
+    await send({"type": "http.response.body", "body": answer.body})

@@ -1,0 +1,187 @@
+"""Whole answers kept per process, seen from the outside: a repeated request is answered
+without a statement, with the same bytes and the same ETag as a fresh answer; the cache
+shows its hits, misses and size on /metrics and stays within RESPONSE_CACHE_BYTES; errors,
+refusals and requests with credentials are never kept; and a change to the data reaches
+every answer within a second."""
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from service.config import Settings
+from service.data.dataset import DEFAULT_DATASET, read_dataset
+from service.data.engine import create_engine
+from service.data.loader import load, snapshot_of
+from tests.conftest import StatementCounter, serving
+from tests.utils.live import wait_until
+from tests.utils.statement_log import statement_log
+
+PAGE = "query Page($n: Int) { organizations(first: $n) { totalCount nodes { id slug name } } }"
+USP = 'query Usp { organization(slug: "usp") { id name description } }'
+TYPO = 'query Typo { organization(slug: "usp") { nme } }'
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """The defaults, the response cache included (the suite's own fixture turns it off)."""
+    return Settings(database_url=database_url)
+
+
+@pytest.fixture
+async def served(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, StatementCounter]]:
+    async with serving(settings) as pair:
+        yield pair
+
+
+async def cache_metrics(client: httpx.AsyncClient) -> dict[str, float]:
+    text = (await client.get("/metrics")).text
+    return {
+        sample.name: sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name.startswith("response_cache_")
+    }
+
+
+async def post(client: httpx.AsyncClient, query: str, **extra: Any) -> httpx.Response:
+    return await client.post("/graphql", json={"query": query, **extra})
+
+
+async def test_a_repeated_request_is_answered_from_memory(served):
+    client, statements = served
+    first = await post(client, PAGE, variables={"n": 5})
+    assert first.status_code == 200
+    used = statements.count
+    assert used >= 1
+    before = await cache_metrics(client)
+
+    again = await post(client, PAGE, variables={"n": 5})
+    assert again.status_code == 200
+    assert again.content == first.content
+    assert statements.count == used, "a hit sends no statement"
+    assert again.headers["x-request-id"] != first.headers["x-request-id"]
+    after = await cache_metrics(client)
+    assert after["response_cache_hits_total"] == before["response_cache_hits_total"] + 1
+    assert after["response_cache_entries"] >= 1
+    assert 0 < after["response_cache_bytes"] <= after["response_cache_max_bytes"]
+
+    other = await post(client, PAGE, variables={"n": 6})  # other variables: another answer
+    assert len(other.json()["data"]["organizations"]["nodes"]) == 6
+    assert statements.count > used
+
+
+async def test_a_hit_carries_the_etag_and_encoding_of_a_fresh_answer(served):
+    client, _ = served
+    params = {"query": USP}
+    fresh = await client.get("/graphql", params=params, headers={"accept-encoding": "identity"})
+    hit = await client.get("/graphql", params=params, headers={"accept-encoding": "identity"})
+    assert hit.headers["etag"] == fresh.headers["etag"]
+    assert hit.content == fresh.content
+    zipped = await client.get("/graphql", params=params, headers={"accept-encoding": "gzip"})
+    assert zipped.json() == fresh.json()
+    assert zipped.headers["etag"] == fresh.headers["etag"]
+    # Each media type is its own answer.
+    typed = await client.get(
+        "/graphql", params=params, headers={"accept": "application/graphql-response+json"}
+    )
+    assert typed.headers["content-type"].startswith("application/graphql-response+json")
+    assert fresh.headers["content-type"].startswith("application/json")
+
+
+async def test_errors_refusals_and_credentials_are_never_kept(served):
+    client, _ = served
+    before = await cache_metrics(client)
+    for _ in range(2):
+        typo = await post(client, TYPO)
+        assert typo.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+        over = await post(client, PAGE, variables={"n": 100_000})  # past MAX_COST
+        assert over.json()["errors"]
+        bad = await client.post(
+            "/graphql", content=b"{not json", headers={"content-type": "application/json"}
+        )
+        assert bad.status_code == 400
+    after = await cache_metrics(client)
+    assert after["response_cache_entries"] == before["response_cache_entries"]
+    assert after["response_cache_hits_total"] == before["response_cache_hits_total"]
+
+    for header in ({"authorization": "Bearer abc"}, {"cookie": "session=abc"}):
+        for _ in range(2):
+            answer = await client.post("/graphql", json={"query": USP}, headers=header)
+            assert answer.status_code == 200
+    final = await cache_metrics(client)
+    assert final["response_cache_entries"] == after["response_cache_entries"]
+    assert final["response_cache_hits_total"] == after["response_cache_hits_total"]
+
+
+async def test_the_cache_stays_within_its_bound(database_url: str):
+    bound = 20_000
+    settings = Settings(database_url=database_url, response_cache_bytes=bound)
+    async with serving(settings) as (client, _):
+        for n in range(1, 40):
+            assert (await post(client, PAGE, variables={"n": n})).status_code == 200
+        metrics = await cache_metrics(client)
+        assert metrics["response_cache_max_bytes"] == bound
+        assert 0 < metrics["response_cache_bytes"] <= bound
+        assert metrics["response_cache_evictions_total"] > 0
+        # The most recent answers are the ones kept.
+        hits = metrics["response_cache_hits_total"]
+        await post(client, PAGE, variables={"n": 39})
+        assert (await cache_metrics(client))["response_cache_hits_total"] == hits + 1
+
+
+async def test_zero_bytes_turns_the_cache_off(database_url: str):
+    settings = Settings(database_url=database_url, response_cache_bytes=0)
+    async with serving(settings) as (client, statements):
+        await post(client, USP)
+        used = statements.count
+        await post(client, USP)
+        assert statements.count == 2 * used
+        assert (await cache_metrics(client))["response_cache_entries"] == 0
+
+
+async def test_a_load_reaches_cached_answers_within_a_second(settings: Settings):
+    async with serving(settings) as (client, _):
+        before = (await post(client, USP)).json()["data"]["organization"]["description"]
+        assert (await post(client, USP)).json()["data"]["organization"]["description"] == before
+
+        target = snapshot_of(read_dataset(DEFAULT_DATASET))
+        usp = target["organizations"]["usp"]
+        target["organizations"]["usp"] = {**usp, "description": "Edited while cached."}
+        engine = create_engine(settings)
+        try:
+            await load(engine, target)
+        finally:
+            await engine.dispose()
+
+        async def edited() -> bool:
+            answer = (await post(client, USP)).json()["data"]["organization"]
+            return bool(answer["description"] == "Edited while cached.")
+
+        await wait_until(edited, within_s=1.0, what="the cached answer to follow the load")
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+async def test_a_hit_costs_no_statement_in_the_databases_own_log(database_url, method):
+    """Counted on the database's side (SQLite's trace callback, PostgreSQL's statement log):
+    the first request costs its one statement, the repeat none at all."""
+    async with (
+        statement_log(database_url) as log,
+        serving(Settings(database_url=database_url)) as (client, _sql),
+    ):
+        log.mark()
+        if method == "GET":
+            first = await client.get("/graphql", params={"query": USP})
+        else:
+            first = await post(client, USP)
+        assert first.status_code == 200
+        assert len(log.since()) == 1, log.since()
+        log.mark()
+        if method == "GET":
+            again = await client.get("/graphql", params={"query": USP})
+        else:
+            again = await post(client, USP)
+        assert again.content == first.content
+        assert log.since() == []
