@@ -82,6 +82,15 @@ async def test_a_hit_carries_the_etag_and_encoding_of_a_fresh_answer(served):
     assert hit.content == fresh.content
     zipped = await client.get("/graphql", params=params, headers={"accept-encoding": "gzip"})
     assert zipped.json() == fresh.json()
+    assert zipped.headers.get("content-encoding") == (
+        "gzip" if len(fresh.content) >= 1000 else None
+    )
+    page = {"query": PAGE, "variables": {"n": 30}}
+    for _ in range(2):  # a large answer: the hit is sent from its kept gzip copy
+        big = await client.post("/graphql", json=page, headers={"accept-encoding": "gzip"})
+        assert big.headers["content-encoding"] == "gzip"
+        assert "accept-encoding" in big.headers["vary"].lower()
+        assert len(big.json()["data"]["organizations"]["nodes"]) == 30
     assert zipped.headers["etag"] == fresh.headers["etag"]
     # Each media type is its own answer.
     typed = await client.get(
@@ -117,7 +126,7 @@ async def test_errors_refusals_and_credentials_are_never_kept(served):
 
 
 async def test_the_cache_stays_within_its_bound(database_url: str):
-    bound = 20_000
+    bound = 40_000
     settings = Settings(database_url=database_url, response_cache_bytes=bound)
     async with serving(settings) as (client, _):
         for n in range(1, 40):

@@ -23,9 +23,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.http.bodies import read_body, replay_body
+from service.http.compression import GZIP_LEVEL, MIN_GZIP_BYTES, accepts_gzip, gzip_bytes
 from service.http.guard import media_type_of
 from service.http.observability import current_request
 
@@ -35,18 +37,35 @@ ENTRY_OVERHEAD_BYTES = 200  # the key's and the entry's own objects, roughly
 
 @dataclass(frozen=True)
 class Answer:
-    """What the view sent, and what the request's record learned, to replay both."""
+    """What the view sent, and what the request's record learned, to replay both. A body
+    worth compressing is kept gzipped too, so that a hit costs no compression either (the
+    layer outside passes an encoded body through)."""
 
     status: int
     headers: tuple[tuple[bytes, bytes], ...]
     body: bytes
+    gzipped: bytes | None
     operation: str | None
     cost: dict[str, Any] | None
     execution: str | None
 
     @property
     def size(self) -> int:
-        return len(self.body) + sum(len(k) + len(v) for k, v in self.headers)
+        headers = sum(len(k) + len(v) for k, v in self.headers)
+        return len(self.body) + len(self.gzipped or b"") + headers
+
+    def message(self, gzip: bool) -> tuple[Message, bytes]:
+        """The response start and body for a client that does (or does not) take gzip."""
+        headers = MutableHeaders(raw=list(self.headers))
+        body = self.body
+        if self.gzipped is not None:
+            headers.add_vary_header("Accept-Encoding")
+            if gzip:
+                body = self.gzipped
+                headers["content-encoding"] = "gzip"
+                headers["content-length"] = str(len(body))
+        start = {"type": "http.response.start", "status": self.status, "headers": headers.raw}
+        return start, body
 
 
 Key = tuple[str, bytes, str, int]
@@ -158,7 +177,7 @@ class ResponseCacheMiddleware:
 
         answer = self.cache.get(key)
         if answer is not None:
-            await _replay_answer(answer, send)
+            await _replay_answer(answer, scope, send)
             return
 
         status = 0
@@ -180,12 +199,16 @@ class ResponseCacheMiddleware:
         record = current_request()
         if status != 200 or record is None or record.error_codes:
             return
+        body = b"".join(chunks)
+        if any(name == b"content-encoding" for name, _ in headers):
+            return  # not the view's own bytes: nothing here knows how to replay them
         self.cache.put(
             key,
             Answer(
                 status=200,
                 headers=headers,
-                body=b"".join(chunks),
+                body=body,
+                gzipped=gzip_bytes(body, GZIP_LEVEL) if len(body) >= MIN_GZIP_BYTES else None,
                 operation=record.operation,
                 cost=record.cost,
                 execution=record.execution,
@@ -204,13 +227,12 @@ class ResponseCacheMiddleware:
         return scope["method"] == "POST" or b"query" in scope.get("query_string", b"")
 
 
-async def _replay_answer(answer: Answer, send: Send) -> None:
+async def _replay_answer(answer: Answer, scope: Scope, send: Send) -> None:
     record = current_request()
     if record is not None:
         record.operation = answer.operation
         record.cost = answer.cost
         record.execution = "cache"
-    await send(
-        {"type": "http.response.start", "status": answer.status, "headers": list(answer.headers)}
-    )
-    await send({"type": "http.response.body", "body": answer.body})
+    start, body = answer.message(gzip=accepts_gzip(Headers(scope=scope)))
+    await send(start)
+    await send({"type": "http.response.body", "body": body})
