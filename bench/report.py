@@ -140,7 +140,7 @@ HTTP_KINDS = {
     "before on every request (no cache can answer; it finds no organization)",
     "small-slugs": "the same query over the dataset's slugs in turn (each found; repeated)",
     "partners-page": "the partners page's query (service/http/static/partners.js), the "
-    "same every request",
+    "same every request, gzip accepted as a browser does",
     "W2": "depth-6 query, `organizations(first: 100)`",
 }
 
@@ -161,7 +161,7 @@ def _over(top: dict[str, Any] | None, bottom: dict[str, Any] | None) -> float | 
 
 def http_targets(http: list[dict[str, Any]]) -> list[str]:
     """Requests/s against /healthz's on the same server, in the same run (the issue's
-    targets); the partners page's is only reported until a response cache exists."""
+    targets); the partners page's query repeats, so the server's response cache answers it."""
     lines = []
     for kind, limit in HTTP_TARGETS.items():
         ratios = [
@@ -173,11 +173,7 @@ def http_targets(http: list[dict[str, Any]]) -> list[str]:
             continue
         worst = min(r for r, _ in ratios)
         shown = ", ".join(f"{where} {ratio(r)}" for r, where in ratios)
-        judged = (
-            verdict(worst >= limit)
-            if kind != "partners-page"
-            else "not judged (no response cache yet)"
-        )
+        judged = verdict(worst >= limit)
         lines.append(
             f"- {kind} at {limit:g}{TIMES} /healthz's requests/s or more (autocannon, one "
             f"server): {judged}; {shown}"
@@ -223,7 +219,7 @@ def over_http(http: list[dict[str, Any]]) -> list[str]:
         *table(" | ".join(keys), body),
         "Requests/s over `/healthz`'s on the same server (targets: small-uncached "
         f"{HTTP_TARGETS['small-uncached']:g}{TIMES}, partners-page "
-        f"{HTTP_TARGETS['partners-page']:g}{TIMES} once a response cache exists):",
+        f"{HTTP_TARGETS['partners-page']:g}{TIMES}, answered by the response cache):",
         "",
         *table(" | ".join(["engine", "dataset", "path", "workers", *kinds]), ratios),
         "From 1 to 2 workers (requests/s):",
