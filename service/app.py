@@ -92,6 +92,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings()
     schema = build_schema(settings)
     metrics = Metrics(documents=schema.prepared_documents)
+    if schema.compiled_queries is not None:
+        metrics.registry.register(schema.compiled_queries.collector())
     answers = ResponseCache(max_bytes=settings.response_cache_bytes)
     metrics.registry.register(ResponseCacheCollector(answers))
 

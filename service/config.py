@@ -117,7 +117,8 @@ class Settings(BaseSettings):
     compiled_cache_size: int = Field(
         default=1000,
         ge=0,
-        description="Compiled statements kept per process (by query and variables).",
+        description="Operations kept compiled per process, least recently used first out (by "
+        "query, operation name and the variables' shape: values are bound, never compiled in).",
     )
     safelist_path: Path | None = Field(
         default=None, description="When set, only the documents in this JSON file run."

@@ -30,6 +30,8 @@ class PartnerGraphSchema(Schema):
     prepared_documents: PreparedDocuments
     """Set by build_schema: per schema, so apps built with other settings (validation rules,
     token limits) never share a parse or a validation result."""
+    compiled_queries: CompiledQueries | None
+    """Set by build_schema: the compiled statements, when COMPILED_QUERIES is on."""
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -48,7 +50,9 @@ class PartnerGraphSchema(Schema):
                 )
 
 
-def _extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
+def _extensions(
+    settings: Settings, compiled: CompiledQueries | None
+) -> list[Callable[[], SchemaExtension]]:
     """Fresh extension instances for each request (they hold per-request state)."""
     limits = QueryLimits(
         max_depth=settings.max_depth,
@@ -67,23 +71,27 @@ def _extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
         extensions.append(DisableIntrospection)
     # After every parse or validation hook, so the limits see the variables first.
     extensions.append(DocumentCache)
-    if settings.compiled_queries:
-        compiled = CompiledQueries(
-            capacity=settings.compiled_cache_size, max_page_size=settings.max_page_size
-        )
-        extensions.append(lambda: CompiledExecution(queries=compiled))
+    if compiled is not None:
+        queries = compiled
+        extensions.append(lambda: CompiledExecution(queries=queries))
     return extensions
 
 
 def build_schema(settings: Settings | None = None) -> PartnerGraphSchema:
     settings = settings or Settings()
+    compiled = (
+        CompiledQueries(capacity=settings.compiled_cache_size, max_page_size=settings.max_page_size)
+        if settings.compiled_queries
+        else None
+    )
     schema = PartnerGraphSchema(
         query=Query,
         types=[Organization, Agreement, Person, Representation, Initiative],
-        extensions=_extensions(settings),
+        extensions=_extensions(settings, compiled),
         config=StrawberryConfig(auto_camel_case=True),
     )
     schema.prepared_documents = PreparedDocuments(capacity=settings.document_cache_size)
+    schema.compiled_queries = compiled
     return schema
 
 

@@ -3,7 +3,7 @@ level7 AS NOT MATERIALIZED (SELECT t1.id AS id, json_build_object('agreements', 
 FROM agreement_party AS l3 
 WHERE l3.organization_id IN (SELECT t1.id UNION ALL SELECT u4.id 
 FROM organization AS u4 
-WHERE u4.parent_id = t1.id)) AND t2.kind = CAST(:p1 AS VARCHAR)), '[]'::json)) AS j FROM organization t1)
+WHERE u4.parent_id = t1.id)) AND t2.kind = CAST(:p1 AS TEXT)), '[]'::json)) AS j FROM organization t1)
 SELECT (json_build_object('organization', (SELECT j FROM level7 WHERE id = (SELECT id FROM organization WHERE slug = CAST(:p0 AS TEXT)))))::text
 -- :p0 = 'isct'
 -- :p1 = 'MEMORANDUM_OF_UNDERSTANDING'

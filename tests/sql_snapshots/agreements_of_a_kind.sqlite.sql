@@ -3,7 +3,7 @@ level7 AS NOT MATERIALIZED (SELECT t1.id AS id, json_object('agreements', json((
 FROM agreement_party AS l3 
 WHERE l3.organization_id IN (SELECT t1.id UNION ALL SELECT u4.id 
 FROM organization AS u4 
-WHERE u4.parent_id = t1.id)) AND t2.kind = :p1 ORDER BY t2.year IS NULL, t2.year, t2.title, t2.slug)))) AS j FROM organization t1)
+WHERE u4.parent_id = t1.id)) AND t2.kind = CAST(:p1 AS TEXT) ORDER BY t2.year IS NULL, t2.year, t2.title, t2.slug)))) AS j FROM organization t1)
 SELECT json_object('organization', json((SELECT j FROM level7 WHERE id = (SELECT id FROM organization WHERE slug = CAST(:p0 AS TEXT)))))
 -- :p0 = 'isct'
 -- :p1 = 'MEMORANDUM_OF_UNDERSTANDING'

@@ -1,6 +1,6 @@
 WITH page1 AS MATERIALIZED (SELECT organization.id, organization.name AS k0, organization.slug AS k1 
 FROM organization ORDER BY organization.name ASC, organization.slug ASC
- LIMIT 101 OFFSET :p0),
+ LIMIT :p0 OFFSET :p1),
 level16 AS NOT MATERIALIZED (SELECT t15.id AS id, json_object('slug', t15.slug, 'name', t15.name) AS j FROM organization t15),
 level17 AS NOT MATERIALIZED (SELECT t13.id AS id, json_object('name', t13.name, 'representations', json((SELECT json_group_array(json(e)) FROM (SELECT json_object('role', t14.role, 'organization', json((SELECT j FROM level16 WHERE id = t14.organization_id))) AS e FROM representation t14 WHERE t14.person_id = t13.id ORDER BY CASE WHEN (t14.designation = 'PRIMARY') THEN 0 WHEN (t14.designation = 'ALTERNATE') THEN 1 ELSE 2 END, t14.slug)))) AS j FROM person t13),
 level18 AS NOT MATERIALIZED (SELECT t10.id AS id, json_object('slug', t10.slug, 'representatives', json((SELECT json_group_array(json(e)) FROM (SELECT json_object('role', t11.role, 'person', json((SELECT j FROM level17 WHERE id = t11.person_id))) AS e FROM representation t11 WHERE t11.organization_id IN (SELECT t10.id UNION ALL SELECT u12.id 
@@ -13,5 +13,8 @@ FROM agreement_party AS l5
 WHERE l5.organization_id IN (SELECT t3.id UNION ALL SELECT u6.id 
 FROM organization AS u6 
 WHERE u6.parent_id = t3.id)) ORDER BY t4.year IS NULL, t4.year, t4.title, t4.slug)))) AS j FROM organization t3)
-SELECT json_object('organizations', json_object('nodes', json((SELECT json_group_array(json(e)) FROM (SELECT (SELECT j FROM level19 WHERE id = it2.id) AS e FROM (SELECT * FROM page1 ORDER BY k0 ASC, k1 ASC LIMIT 100) it2 ORDER BY it2.k0 ASC, it2.k1 ASC)))))
--- :p0 = 0
+SELECT json_object('organizations', json_object('nodes', json((SELECT json_group_array(json(e)) FROM (SELECT (SELECT j FROM level19 WHERE id = it2.id) AS e FROM (SELECT * FROM page1 ORDER BY k0 ASC, k1 ASC LIMIT CAST(:p2 AS BIGINT)) it2 ORDER BY it2.k0 ASC, it2.k1 ASC)))))
+-- :p0 = 101
+-- :p1 = 0
+-- :p2 = 100
+-- :p3 = 100

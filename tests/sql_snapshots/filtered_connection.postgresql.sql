@@ -9,24 +9,27 @@ FROM organization AS organization_1
 WHERE organization_1.parent_id = organization.id) AND agreement_party_1.agreement_id IN (SELECT agreement.id 
 FROM agreement 
 WHERE agreement.kind = CAST(:p2 AS VARCHAR)))) AND (organization.name, organization.slug) > (CAST(:p3 AS VARCHAR), CAST(:p4 AS VARCHAR)) ORDER BY organization.name ASC, organization.slug ASC 
- LIMIT 6),
+ LIMIT CAST(:p5 AS INTEGER)),
 level4 AS NOT MATERIALIZED (SELECT t3.id AS id, json_build_object('slug', t3.slug) AS j FROM organization t3)
 SELECT (json_build_object('organizations', json_build_object('totalCount', (SELECT count(*) AS count_1 
 FROM organization 
-WHERE organization.category = CAST(:p5 AS VARCHAR) AND (EXISTS (SELECT * 
+WHERE organization.category = CAST(:p8 AS VARCHAR) AND (EXISTS (SELECT * 
 FROM organization_region 
-WHERE organization_region.organization_id = organization.id AND organization_region.region_key = CAST(:p6 AS VARCHAR))) AND (EXISTS (SELECT agreement_party_1.agreement_id 
+WHERE organization_region.organization_id = organization.id AND organization_region.region_key = CAST(:p9 AS VARCHAR))) AND (EXISTS (SELECT agreement_party_1.agreement_id 
 FROM agreement_party AS agreement_party_1 
 WHERE agreement_party_1.organization_id IN (SELECT organization.id UNION ALL SELECT organization_1.id 
 FROM organization AS organization_1 
 WHERE organization_1.parent_id = organization.id) AND agreement_party_1.agreement_id IN (SELECT agreement.id 
 FROM agreement 
-WHERE agreement.kind = CAST(:p7 AS VARCHAR))))), 'pageInfo', json_build_object('hasNextPage', ((SELECT count(*) FROM page1) > 5), 'endCursor', (SELECT rtrim(translate(encode(convert_to('[' || to_json('organizations:name:ASC'::text)::text || ',' || to_json((it2.k0)::text)::text || ',' || to_json((it2.k1)::text)::text || ']', 'UTF8'), 'base64'), E'+/\n', '-_'), '=') FROM (SELECT * FROM page1 ORDER BY k0 ASC, k1 ASC LIMIT 5) it2 ORDER BY it2.k0 DESC, it2.k1 DESC LIMIT 1)), 'edges', coalesce((SELECT json_agg(json_build_object('cursor', rtrim(translate(encode(convert_to('[' || to_json('organizations:name:ASC'::text)::text || ',' || to_json((it2.k0)::text)::text || ',' || to_json((it2.k1)::text)::text || ']', 'UTF8'), 'base64'), E'+/\n', '-_'), '='), 'node', (SELECT j FROM level4 WHERE id = it2.id)) ORDER BY it2.k0 ASC, it2.k1 ASC) FROM (SELECT * FROM page1 ORDER BY k0 ASC, k1 ASC LIMIT 5) it2), '[]'::json))))::text
+WHERE agreement.kind = CAST(:p10 AS VARCHAR))))), 'pageInfo', json_build_object('hasNextPage', ((SELECT count(*) FROM page1) > CAST(:p7 AS BIGINT)), 'endCursor', (SELECT rtrim(translate(encode(convert_to('[' || to_json('organizations:name:ASC'::text)::text || ',' || to_json((it2.k0)::text)::text || ',' || to_json((it2.k1)::text)::text || ']', 'UTF8'), 'base64'), E'+/\n', '-_'), '=') FROM (SELECT * FROM page1 ORDER BY k0 ASC, k1 ASC LIMIT CAST(:p6 AS BIGINT)) it2 ORDER BY it2.k0 DESC, it2.k1 DESC LIMIT 1)), 'edges', coalesce((SELECT json_agg(json_build_object('cursor', rtrim(translate(encode(convert_to('[' || to_json('organizations:name:ASC'::text)::text || ',' || to_json((it2.k0)::text)::text || ',' || to_json((it2.k1)::text)::text || ']', 'UTF8'), 'base64'), E'+/\n', '-_'), '='), 'node', (SELECT j FROM level4 WHERE id = it2.id)) ORDER BY it2.k0 ASC, it2.k1 ASC) FROM (SELECT * FROM page1 ORDER BY k0 ASC, k1 ASC LIMIT CAST(:p6 AS BIGINT)) it2), '[]'::json))))::text
 -- :p0 = 'PARTNER'
 -- :p1 = 'europe'
 -- :p2 = 'MEMBERSHIP'
 -- :p3 = 'FACT'
 -- :p4 = 'fact'
--- :p5 = 'PARTNER'
--- :p6 = 'europe'
--- :p7 = 'MEMBERSHIP'
+-- :p5 = 6
+-- :p6 = 5
+-- :p7 = 5
+-- :p8 = 'PARTNER'
+-- :p9 = 'europe'
+-- :p10 = 'MEMBERSHIP'

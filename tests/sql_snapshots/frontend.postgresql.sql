@@ -1,7 +1,7 @@
 WITH page1 AS MATERIALIZED (SELECT organization.id, organization.name AS k0, organization.slug AS k1 
 FROM organization 
 WHERE organization.category = CAST(:p0 AS VARCHAR) ORDER BY organization.name ASC, organization.slug ASC 
- LIMIT 101),
+ LIMIT CAST(:p1 AS INTEGER)),
 level12 AS NOT MATERIALIZED (SELECT t11.id AS id, json_build_object('slug', t11.slug, 'name', t11.name) AS j FROM organization t11),
 level18 AS NOT MATERIALIZED (SELECT t17.id AS id, json_build_object('name', t17.name) AS j FROM organization t17),
 level19 AS NOT MATERIALIZED (SELECT t15.id AS id, json_build_object('name', t15.name, 'credentials', t15.credentials, 'representations', coalesce((SELECT json_agg(json_build_object('role', t16.role, 'organization', (SELECT j FROM level18 WHERE id = t16.organization_id)) ORDER BY CASE WHEN (t16.designation = 'PRIMARY') THEN 0 WHEN (t16.designation = 'ALTERNATE') THEN 1 ELSE 2 END, t16.slug) FROM representation t16 WHERE t16.person_id = t15.id), '[]'::json)) AS j FROM person t15),
@@ -22,6 +22,9 @@ FROM organization AS u25
 WHERE u25.parent_id = t3.id))), '[]'::json)) AS j FROM organization t3)
 SELECT (json_build_object('organizations', json_build_object('totalCount', (SELECT count(*) AS count_1 
 FROM organization 
-WHERE organization.category = CAST(:p1 AS VARCHAR)), 'nodes', coalesce((SELECT json_agg((SELECT j FROM level26 WHERE id = it2.id) ORDER BY it2.k0 ASC, it2.k1 ASC) FROM (SELECT * FROM page1 ORDER BY k0 ASC, k1 ASC LIMIT 100) it2), '[]'::json))))::text
+WHERE organization.category = CAST(:p4 AS VARCHAR)), 'nodes', coalesce((SELECT json_agg((SELECT j FROM level26 WHERE id = it2.id) ORDER BY it2.k0 ASC, it2.k1 ASC) FROM (SELECT * FROM page1 ORDER BY k0 ASC, k1 ASC LIMIT CAST(:p2 AS BIGINT)) it2), '[]'::json))))::text
 -- :p0 = 'PARTNER'
--- :p1 = 'PARTNER'
+-- :p1 = 101
+-- :p2 = 100
+-- :p3 = 100
+-- :p4 = 'PARTNER'

@@ -1,7 +1,7 @@
 WITH page1 AS MATERIALIZED (SELECT organization.id, organization.name AS k0, organization.slug AS k1 
 FROM organization 
 WHERE organization.category = :p0 ORDER BY organization.name ASC, organization.slug ASC
- LIMIT 101 OFFSET :p1),
+ LIMIT :p1 OFFSET :p2),
 level12 AS NOT MATERIALIZED (SELECT t11.id AS id, json_object('slug', t11.slug, 'name', t11.name) AS j FROM organization t11),
 level18 AS NOT MATERIALIZED (SELECT t17.id AS id, json_object('name', t17.name) AS j FROM organization t17),
 level19 AS NOT MATERIALIZED (SELECT t15.id AS id, json_object('name', t15.name, 'credentials', json(t15.credentials), 'representations', json((SELECT json_group_array(json(e)) FROM (SELECT json_object('role', t16.role, 'organization', json((SELECT j FROM level18 WHERE id = t16.organization_id))) AS e FROM representation t16 WHERE t16.person_id = t15.id ORDER BY CASE WHEN (t16.designation = 'PRIMARY') THEN 0 WHEN (t16.designation = 'ALTERNATE') THEN 1 ELSE 2 END, t16.slug)))) AS j FROM person t15),
@@ -22,7 +22,10 @@ FROM organization AS u25
 WHERE u25.parent_id = t3.id)) ORDER BY t23.name, t23.slug)))) AS j FROM organization t3)
 SELECT json_object('organizations', json_object('totalCount', (SELECT count(*) AS count_1 
 FROM organization 
-WHERE organization.category = :p2), 'nodes', json((SELECT json_group_array(json(e)) FROM (SELECT (SELECT j FROM level26 WHERE id = it2.id) AS e FROM (SELECT * FROM page1 ORDER BY k0 ASC, k1 ASC LIMIT 100) it2 ORDER BY it2.k0 ASC, it2.k1 ASC)))))
+WHERE organization.category = :p5), 'nodes', json((SELECT json_group_array(json(e)) FROM (SELECT (SELECT j FROM level26 WHERE id = it2.id) AS e FROM (SELECT * FROM page1 ORDER BY k0 ASC, k1 ASC LIMIT CAST(:p3 AS BIGINT)) it2 ORDER BY it2.k0 ASC, it2.k1 ASC)))))
 -- :p0 = 'PARTNER'
--- :p1 = 0
--- :p2 = 'PARTNER'
+-- :p1 = 101
+-- :p2 = 0
+-- :p3 = 100
+-- :p4 = 100
+-- :p5 = 'PARTNER'

@@ -12,7 +12,7 @@ WHERE organization.slug = CAST(:p0 AS VARCHAR))))) AND person.slug IN (SELECT an
 FROM (SELECT search_index.kind AS kind, search_index.slug AS slug, CASE WHEN (search_index.keys = CAST(:p1 AS VARCHAR)) THEN length(search_index.name) WHEN (search_index.name = CAST(:p2 AS VARCHAR)) THEN CAST(:p3 AS INTEGER) + length(search_index.name) WHEN (document @@ (to_tsquery(CAST(:p4 AS REGCONFIG), CAST(:p5 AS VARCHAR)) || to_tsquery(CAST(:p6 AS REGCONFIG), CAST(:p7 AS VARCHAR)))) THEN CAST(:p8 AS INTEGER) + length(search_index.name) ELSE CAST(:p9 AS INTEGER) + coalesce(length(search_index.body), CAST(:p10 AS INTEGER)) END AS rank 
 FROM search_index 
 WHERE (document @@ (to_tsquery(CAST(:p11 AS REGCONFIG), CAST(:p12 AS VARCHAR)) || to_tsquery(CAST(:p13 AS REGCONFIG), CAST(:p14 AS VARCHAR)))) AND search_index.kind = CAST(:p15 AS VARCHAR)) AS anon_2) ORDER BY person.name ASC, person.slug ASC 
- LIMIT 11),
+ LIMIT CAST(:p16 AS INTEGER)),
 level6 AS NOT MATERIALIZED (SELECT t5.id AS id, json_build_object('slug', t5.slug) AS j FROM organization t5),
 level7 AS NOT MATERIALIZED (SELECT t3.id AS id, json_build_object('slug', t3.slug, 'representations', coalesce((SELECT json_agg(json_build_object('role', t4.role, 'designation', CASE WHEN nullif(t4.designation, '') IS NULL OR nullif(t4.designation, '') IN ('PRIMARY', 'ALTERNATE') THEN nullif(t4.designation, '') ELSE CAST('not an enum value: ' || nullif(t4.designation, '') AS INTEGER)::text END, 'onBehalfOf', (SELECT j FROM level6 WHERE id = t4.on_behalf_of_id)) ORDER BY CASE WHEN (t4.designation = 'PRIMARY') THEN 0 WHEN (t4.designation = 'ALTERNATE') THEN 1 ELSE 2 END, t4.slug) FROM representation t4 WHERE t4.person_id = t3.id), '[]'::json)) AS j FROM person t3)
 SELECT (json_build_object('people', json_build_object('totalCount', (SELECT count(*) AS count_1 
@@ -21,14 +21,14 @@ WHERE (EXISTS (SELECT *
 FROM representation AS seat 
 WHERE seat.person_id = person.id AND seat.organization_id IN (SELECT (SELECT organization.id 
 FROM organization 
-WHERE organization.slug = CAST(:p16 AS VARCHAR)) AS anon_1 UNION ALL SELECT organization_1.id 
+WHERE organization.slug = CAST(:p19 AS VARCHAR)) AS anon_1 UNION ALL SELECT organization_1.id 
 FROM organization AS organization_1 
 WHERE organization_1.parent_id = (SELECT organization.id 
 FROM organization 
-WHERE organization.slug = CAST(:p16 AS VARCHAR))))) AND person.slug IN (SELECT anon_2.slug 
-FROM (SELECT search_index.kind AS kind, search_index.slug AS slug, CASE WHEN (search_index.keys = CAST(:p17 AS VARCHAR)) THEN length(search_index.name) WHEN (search_index.name = CAST(:p18 AS VARCHAR)) THEN CAST(:p19 AS INTEGER) + length(search_index.name) WHEN (document @@ (to_tsquery(CAST(:p20 AS REGCONFIG), CAST(:p21 AS VARCHAR)) || to_tsquery(CAST(:p22 AS REGCONFIG), CAST(:p23 AS VARCHAR)))) THEN CAST(:p24 AS INTEGER) + length(search_index.name) ELSE CAST(:p25 AS INTEGER) + coalesce(length(search_index.body), CAST(:p26 AS INTEGER)) END AS rank 
+WHERE organization.slug = CAST(:p19 AS VARCHAR))))) AND person.slug IN (SELECT anon_2.slug 
+FROM (SELECT search_index.kind AS kind, search_index.slug AS slug, CASE WHEN (search_index.keys = CAST(:p20 AS VARCHAR)) THEN length(search_index.name) WHEN (search_index.name = CAST(:p21 AS VARCHAR)) THEN CAST(:p22 AS INTEGER) + length(search_index.name) WHEN (document @@ (to_tsquery(CAST(:p23 AS REGCONFIG), CAST(:p24 AS VARCHAR)) || to_tsquery(CAST(:p25 AS REGCONFIG), CAST(:p26 AS VARCHAR)))) THEN CAST(:p27 AS INTEGER) + length(search_index.name) ELSE CAST(:p28 AS INTEGER) + coalesce(length(search_index.body), CAST(:p29 AS INTEGER)) END AS rank 
 FROM search_index 
-WHERE (document @@ (to_tsquery(CAST(:p27 AS REGCONFIG), CAST(:p28 AS VARCHAR)) || to_tsquery(CAST(:p29 AS REGCONFIG), CAST(:p30 AS VARCHAR)))) AND search_index.kind = CAST(:p31 AS VARCHAR)) AS anon_2)), 'nodes', coalesce((SELECT json_agg((SELECT j FROM level7 WHERE id = it2.id) ORDER BY it2.k0 ASC, it2.k1 ASC) FROM (SELECT * FROM page1 ORDER BY k0 ASC, k1 ASC LIMIT 10) it2), '[]'::json))))::text
+WHERE (document @@ (to_tsquery(CAST(:p30 AS REGCONFIG), CAST(:p31 AS VARCHAR)) || to_tsquery(CAST(:p32 AS REGCONFIG), CAST(:p33 AS VARCHAR)))) AND search_index.kind = CAST(:p34 AS VARCHAR)) AS anon_2)), 'nodes', coalesce((SELECT json_agg((SELECT j FROM level7 WHERE id = it2.id) ORDER BY it2.k0 ASC, it2.k1 ASC) FROM (SELECT * FROM page1 ORDER BY k0 ASC, k1 ASC LIMIT CAST(:p17 AS BIGINT)) it2), '[]'::json))))::text
 -- :p0 = 'nasem'
 -- :p1 = 'forum'
 -- :p2 = 'forum'
@@ -45,19 +45,22 @@ WHERE (document @@ (to_tsquery(CAST(:p27 AS REGCONFIG), CAST(:p28 AS VARCHAR)) |
 -- :p13 = 'english'
 -- :p14 = 'forum:*'
 -- :p15 = 'Person'
--- :p16 = 'nasem'
--- :p17 = 'forum'
--- :p18 = 'forum'
--- :p19 = 1000000
--- :p20 = 'simple'
--- :p21 = 'forum:*AB'
--- :p22 = 'english'
--- :p23 = 'forum:*AB'
--- :p24 = 2000000
--- :p25 = 3000000
--- :p26 = 0
--- :p27 = 'simple'
--- :p28 = 'forum:*'
--- :p29 = 'english'
--- :p30 = 'forum:*'
--- :p31 = 'Person'
+-- :p16 = 11
+-- :p17 = 10
+-- :p18 = 10
+-- :p19 = 'nasem'
+-- :p20 = 'forum'
+-- :p21 = 'forum'
+-- :p22 = 1000000
+-- :p23 = 'simple'
+-- :p24 = 'forum:*AB'
+-- :p25 = 'english'
+-- :p26 = 'forum:*AB'
+-- :p27 = 2000000
+-- :p28 = 3000000
+-- :p29 = 0
+-- :p30 = 'simple'
+-- :p31 = 'forum:*'
+-- :p32 = 'english'
+-- :p33 = 'forum:*'
+-- :p34 = 'Person'

@@ -2,7 +2,7 @@ WITH hits1 AS MATERIALIZED (SELECT ranked.kind, ranked.slug, ranked.rank
 FROM (SELECT search_index.kind AS kind, search_index.slug AS slug, CASE WHEN (search_index.keys = CAST(:p0 AS VARCHAR)) THEN length(search_index.name) WHEN (search_index.name = CAST(:p1 AS VARCHAR)) THEN CAST(:p2 AS INTEGER) + length(search_index.name) WHEN (document @@ ((to_tsquery(CAST(:p3 AS REGCONFIG), CAST(:p4 AS VARCHAR)) || to_tsquery(CAST(:p5 AS REGCONFIG), CAST(:p6 AS VARCHAR))) && (to_tsquery(CAST(:p7 AS REGCONFIG), CAST(:p8 AS VARCHAR)) || to_tsquery(CAST(:p9 AS REGCONFIG), CAST(:p10 AS VARCHAR))))) THEN CAST(:p11 AS INTEGER) + length(search_index.name) ELSE CAST(:p12 AS INTEGER) + coalesce(length(search_index.body), CAST(:p13 AS INTEGER)) END AS rank 
 FROM search_index 
 WHERE document @@ ((to_tsquery(CAST(:p14 AS REGCONFIG), CAST(:p15 AS VARCHAR)) || to_tsquery(CAST(:p16 AS REGCONFIG), CAST(:p17 AS VARCHAR))) && (to_tsquery(CAST(:p18 AS REGCONFIG), CAST(:p19 AS VARCHAR)) || to_tsquery(CAST(:p20 AS REGCONFIG), CAST(:p21 AS VARCHAR))))) AS ranked ORDER BY ranked.rank, ranked.kind, ranked.slug 
- LIMIT 5),
+ LIMIT CAST(:p22 AS INTEGER)),
 level5 AS NOT MATERIALIZED (SELECT t4.id AS id, json_build_object('__typename', 'Organization'::text, 'slug', t4.slug) AS j FROM organization t4),
 level7 AS NOT MATERIALIZED (SELECT t6.id AS id, json_build_object('__typename', 'Person'::text, 'name', t6.name) AS j FROM person t6),
 level9 AS NOT MATERIALIZED (SELECT t8.id AS id, json_build_object('__typename', 'Agreement'::text, 'title', t8.title) AS j FROM agreement t8),
@@ -30,3 +30,4 @@ SELECT (json_build_object('search', coalesce((SELECT json_agg(found3.j ORDER BY 
 -- :p19 = 'blood:*'
 -- :p20 = 'english'
 -- :p21 = 'blood:*'
+-- :p22 = 5

@@ -2,7 +2,7 @@ WITH hits1 AS MATERIALIZED (SELECT ranked.kind, ranked.slug, ranked.rank
 FROM (SELECT search_index.kind AS kind, search_index.slug AS slug, CASE WHEN (search_index.keys = :p0) THEN length(search_index.name) WHEN (search_index.name = :p1) THEN :p2 + length(search_index.name) WHEN search_index.rowid IN (SELECT rowid FROM search_index WHERE search_index MATCH :p3) THEN :p4 + length(search_index.name) ELSE :p5 + coalesce(length(search_index.body), :p6) END AS rank 
 FROM search_index 
 WHERE search_index MATCH :p7) AS ranked ORDER BY ranked.rank, ranked.kind, ranked.slug
- LIMIT 5 OFFSET :p8),
+ LIMIT :p8 OFFSET :p9),
 level5 AS NOT MATERIALIZED (SELECT t4.id AS id, json_object('__typename', 'Organization', 'slug', t4.slug) AS j FROM organization t4),
 level7 AS NOT MATERIALIZED (SELECT t6.id AS id, json_object('__typename', 'Person', 'name', t6.name) AS j FROM person t6),
 level9 AS NOT MATERIALIZED (SELECT t8.id AS id, json_object('__typename', 'Agreement', 'title', t8.title) AS j FROM agreement t8),
@@ -16,4 +16,5 @@ SELECT json_object('search', json((SELECT json_group_array(json(e)) FROM (SELECT
 -- :p5 = 3000000
 -- :p6 = 0
 -- :p7 = '"cord" "blood"*'
--- :p8 = 0
+-- :p8 = 5
+-- :p9 = 0

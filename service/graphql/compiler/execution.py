@@ -19,7 +19,7 @@ when the time budget runs out is stopped in the database (service/data/cancellat
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,21 +30,31 @@ from graphql import (
     FragmentDefinitionNode,
     GraphQLError,
     GraphQLSchema,
+    OperationDefinitionNode,
     get_operation_ast,
 )
-from graphql.execution.values import get_variable_values
+from graphql.execution.values import VariableValues, get_variable_values
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.extensions import SchemaExtension
 
 from service.data.cancellation import execute_stoppable
 from service.data.failures import is_unavailable
 from service.graphql.compiler.dialects import Dialect
-from service.graphql.compiler.plan import CompiledQuery, NotCompilable, compile_operation
+from service.graphql.compiler.plan import (
+    BadValue,
+    CompiledQuery,
+    Mismatch,
+    NotCompilable,
+    compile_operation,
+)
 from service.graphql.core_schema import graphql_core_schema
 from service.http.observability import RequestRecord, current_request
 
 LOG = logging.getLogger("service.compiled")
-MAX_KEY_CHARS = 20_000  # a longer query or variables text is compiled, never cached
+MAX_KEY_CHARS = 20_000  # a longer query text or variables' shape is compiled, never cached
+MAX_SHAPES = 16  # statements kept for one key (IDs of different types, search word counts)
+CacheKey = tuple[str, str | None, str]
 
 
 class RawJSON:
@@ -62,26 +72,66 @@ class RawJSON:
 class _Unsupported:
     reason: str
     fault: str | None = None  # a fallback reason when the compiler failed, not declined
+    by_value: bool = False  # the values are refused, not the operation: other values may compile
 
 
 @dataclass(frozen=True)
 class _Prepared:
-    """A compiled statement, as SQLAlchemy text parsed once, and its parameters."""
+    """A compiled statement, as SQLAlchemy text parsed once, and how to bind it."""
 
     statement: sa.TextClause
     query: CompiledQuery
 
 
+@dataclass(frozen=True)
+class _Bound:
+    """A statement and one request's parameters for it."""
+
+    prepared: _Prepared
+    params: dict[str, Any]
+
+
+def shape(value: Any) -> Any:
+    """What a statement can depend on in a variable's JSON value beyond the values the
+    statement binds: nulls, booleans (`@skip`/`@include`), list lengths and object keys.
+    Text and numbers are only their kind; the statements of a key check the rest."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return 0
+    if isinstance(value, str):
+        return ""
+    if isinstance(value, list):
+        return [shape(item) for item in value]
+    if isinstance(value, dict):
+        return {str(name): shape(item) for name, item in value.items()}
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
 class CompiledQueries:
-    """Compiled statements of one app, by (document, operation, variables): an LRU that
-    also remembers what does not compile, so the resolver path is chosen at once."""
+    """Compiled statements of one app, by (document, operation, the variables' shape): an
+    LRU of `capacity` keys. A statement binds every value, so a request whose values differ
+    from the first one's uses the same statement (`CompiledQuery.bind`); where values need
+    another statement (an ID of another type), a key keeps up to MAX_SHAPES. It also
+    remembers what does not compile, whatever the values, so the resolver path is chosen
+    at once."""
 
     def __init__(self, *, capacity: int, max_page_size: int) -> None:
         self.capacity = capacity
         self.max_page_size = max_page_size
-        self._entries: OrderedDict[tuple[str, str | None, str], _Prepared | _Unsupported]
-        self._entries = OrderedDict()
-        self.compiled = 0
+        self._entries: OrderedDict[CacheKey, list[_Prepared] | _Unsupported] = OrderedDict()
+        self.compiled = 0  # statements compiled
+        self.hits = 0  # requests answered from the cache: a statement bound, or a refusal
+        self.misses = 0  # requests the cache had nothing for (then compiled)
+
+    @property
+    def size(self) -> int:
+        """The keys held."""
+        return len(self._entries)
+
+    def collector(self) -> "CompiledCacheCollector":
+        """Its size, hits and misses, for a Prometheus registry (`/metrics`)."""
+        return CompiledCacheCollector(self)
 
     def get(
         self,
@@ -91,58 +141,108 @@ class CompiledQueries:
         document: DocumentNode,
         operation_name: str | None,
         variables: dict[str, Any] | None,
-    ) -> _Prepared | _Unsupported:
+    ) -> _Bound | _Unsupported:
         try:
-            variables_key = json.dumps(variables or {}, sort_keys=True)
+            variables_key = json.dumps(shape(variables or {}), sort_keys=True)
         except (TypeError, ValueError):
             return _Unsupported("variables are not JSON")
         key = (query, operation_name, variables_key)
         cacheable = len(query) + len(variables_key) <= MAX_KEY_CHARS
         found = self._entries.get(key) if cacheable else None
-        if found is None:
-            found = self._compile(schema, dialect, document, operation_name, variables or {})
-            if cacheable:
-                self._entries[key] = found
-                if len(self._entries) > self.capacity:
-                    self._entries.popitem(last=False)
-        elif cacheable:
+        if isinstance(found, _Unsupported):
+            self.hits += 1
             self._entries.move_to_end(key)
-        return found
+            return found
+        operation = get_operation_ast(document, operation_name)
+        if operation is None:
+            return self._remember(key, cacheable, _Unsupported("no such operation"))
+        coerced = get_variable_values(schema, operation.variable_definitions or (), variables or {})
+        if isinstance(coerced, list):
+            return _Unsupported("variables do not fit their types", by_value=True)
+        for prepared in found or ():
+            try:
+                params = prepared.query.bind(coerced)
+            except (Mismatch, NotCompilable):
+                continue
+            except Exception:  # a gap in the compiler: compiled afresh below
+                LOG.warning("binding a compiled statement failed; compiling", exc_info=True)
+                continue
+            self.hits += 1
+            self._entries.move_to_end(key)
+            return _Bound(prepared, params)
+        self.misses += 1
+        result = self._compile(schema, dialect, document, operation, coerced)
+        if isinstance(result, _Unsupported):
+            return result if found else self._remember(key, cacheable, result)
+        if cacheable:
+            self._entries[key] = [result.prepared, *(found or ())][:MAX_SHAPES]
+            self._entries.move_to_end(key)
+            self._evict()
+        return result
+
+    def _remember(self, key: CacheKey, cacheable: bool, refusal: _Unsupported) -> _Unsupported:
+        if cacheable and not refusal.by_value:
+            self._entries[key] = refusal
+            self._evict()
+        return refusal
+
+    def _evict(self) -> None:
+        while len(self._entries) > self.capacity:
+            self._entries.popitem(last=False)
 
     def _compile(
         self,
         schema: GraphQLSchema,
         dialect: Dialect,
         document: DocumentNode,
-        operation_name: str | None,
-        variables: dict[str, Any],
-    ) -> _Prepared | _Unsupported:
-        operation = get_operation_ast(document, operation_name)
-        if operation is None:
-            return _Unsupported("no such operation")
-        coerced = get_variable_values(schema, operation.variable_definitions or (), variables)
-        if isinstance(coerced, list):
-            return _Unsupported("variables do not fit their types")
+        operation: OperationDefinitionNode,
+        variables: VariableValues,
+    ) -> _Bound | _Unsupported:
         fragments = {
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
         try:
             compiled = compile_operation(
-                schema, dialect, operation, fragments, coerced, max_page_size=self.max_page_size
+                schema, dialect, operation, fragments, variables, max_page_size=self.max_page_size
             )
         except NotCompilable as reason:
-            return _Unsupported(str(reason))
+            return _Unsupported(str(reason), by_value=isinstance(reason, BadValue))
         except Exception:  # a gap in the compiler: the resolver path still answers right
             record = current_request()
             LOG.warning(
                 "compiling failed; the resolvers answer: operation=%s request_id=%s",
-                operation_name or "-",
+                operation.name.value if operation.name else "-",
                 record.request_id if record else "-",
                 exc_info=True,
             )
             return _Unsupported("compiler error", fault="compiler_error")
         self.compiled += 1
-        return _Prepared(sa.text(compiled.sql), compiled)
+        return _Bound(_Prepared(compiled.statement(), compiled), compiled.params)
+
+
+class CompiledCacheCollector:
+    """The compiled-statement cache's size, hits and misses for a Prometheus registry, read
+    at scrape time from the cache's own counters."""
+
+    def __init__(self, queries: CompiledQueries) -> None:
+        self.queries = queries
+
+    def collect(self) -> Iterator[Metric]:
+        yield GaugeMetricFamily(
+            "compiled_cache_entries",
+            "Operations (document and variables' shape) with compiled statements kept",
+            value=self.queries.size,
+        )
+        yield CounterMetricFamily(
+            "compiled_cache_hits_total",
+            "Requests that reused a compiled statement (or a known refusal) with their values",
+            value=self.queries.hits,
+        )
+        yield CounterMetricFamily(
+            "compiled_cache_misses_total",
+            "Requests whose operation and variables' shape had to be compiled",
+            value=self.queries.misses,
+        )
 
 
 class CompiledExecution(SchemaExtension):
@@ -165,7 +265,7 @@ class CompiledExecution(SchemaExtension):
                 context.operation_name,
                 context.variables,
             )
-            if isinstance(compiled, _Prepared):
+            if isinstance(compiled, _Bound):
                 context.result = await self._run(engine, compiled, record)
             elif compiled.fault is not None and record is not None:
                 record.fallback = compiled.fault
@@ -174,13 +274,14 @@ class CompiledExecution(SchemaExtension):
         yield
 
     async def _run(
-        self, engine: AsyncEngine, compiled: _Prepared, record: RequestRecord | None
+        self, engine: AsyncEngine, compiled: _Bound, record: RequestRecord | None
     ) -> ExecutionResult | None:
         """The compiled answer; the database's unavailability as the answer; or None, for
         the resolvers to answer after a statement that failed."""
         try:
             async with engine.connect() as conn:
-                result = await execute_stoppable(conn, compiled.statement, compiled.query.params)
+                statement = compiled.prepared.statement
+                result = await execute_stoppable(conn, statement, compiled.params)
                 text = result.scalar_one()
         except Exception as error:
             if is_unavailable(error):
@@ -196,4 +297,5 @@ class CompiledExecution(SchemaExtension):
             if record is not None:
                 record.fallback = "statement_error"
             return None
-        return ExecutionResult(data=RawJSON(text, compiled.query.count(text)))  # type: ignore[arg-type]
+        counted = compiled.prepared.query.count(text)
+        return ExecutionResult(data=RawJSON(text, counted))  # type: ignore[arg-type]

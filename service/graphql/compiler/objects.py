@@ -10,6 +10,7 @@ same the resolver path's batched queries are derived from.
 
 import itertools
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from graphql import (
@@ -40,7 +41,7 @@ from service.graphql.compiler.selection import (
     enum_name,
     python_name,
 )
-from service.graphql.compiler.sql import Cte, Params, Sql, column, ident, sql
+from service.graphql.compiler.sql import Cte, Mismatch, Params, Sql, column, ident, sql
 
 
 class ObjectCompiler:
@@ -234,10 +235,29 @@ class ObjectCompiler:
             member, position = column(s, "member"), column(s, "position")
             return self.many(definition.target, nodes, member, source, position)
         condition: sa.ColumnElement[bool] = target.c.id.in_(link.members(owned))
-        arguments = self.selection.arguments(runtime, nodes[0])
+        node = nodes[0]
+        arguments = self.selection.arguments(runtime, node)
+        slots: dict[str, tuple[str, str]] = {}  # argument -> (its parameter, its value)
         for argument, target_column in definition.filters.items():
             value = arguments.get(argument)
             if value is not None:
-                condition = sa.and_(condition, target.c[target_column] == enum_name(value))
+                bound, name = self.params.slot(enum_name(value))
+                slots[argument] = (name, enum_name(value))
+                condition = sa.and_(
+                    condition, target.c[target_column] == sa.literal_column(bound.text)
+                )
+        if node.arguments:
+
+            def rebind(request: Selection) -> dict[str, Any]:
+                found = request.arguments(runtime, node)
+                given = {a for a in definition.filters if found.get(a) is not None}
+                if given != set(slots):
+                    raise Mismatch("a filter given or left out")
+                values: dict[str, Any] = {}
+                for argument, (name, old) in slots.items():
+                    values |= Params.check(name, old, enum_name(found[argument]))
+                return values
+
+            self.params.rebind(rebind)
         order = self.params.core_list(definition.order(target))
         return self.own_rows(definition.target, nodes, target, self.params.core(condition), order)

@@ -10,25 +10,34 @@ only way any of them makes SQL text (a client's value enters as a bound paramete
 Anything the compiler cannot express exactly, or any argument the resolver path would
 refuse, raises NotCompilable: the resolver path then answers, with its errors. A compiled
 answer is never a different answer.
+
+A statement depends on the document and on the shape of its variables (which are given, how
+`@skip`/`@include` go, the type behind a global ID, the order a connection pages in), never
+on their values: every value is a bound parameter. `CompiledQuery.bind` gives the parameters
+of the same statement for another request's variables, or raises Mismatch when they need a
+statement of another shape (or NotCompilable when the resolvers answer them).
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from graphql import (
     FragmentDefinitionNode,
     GraphQLSchema,
     OperationDefinitionNode,
     OperationType,
+    SelectionNode,
 )
 from graphql.execution.values import VariableValues
 
 from service.graphql.compiler.dialects import Dialect
 from service.graphql.compiler.roots import RootCompiler
-from service.graphql.compiler.selection import NotCompilable, Selection
+from service.graphql.compiler.selection import BadValue, NotCompilable, Selection
+from service.graphql.compiler.sql import Mismatch, Rebinder
 
-__all__ = ["CompiledQuery", "NotCompilable", "compile_operation"]
+__all__ = ["BadValue", "CompiledQuery", "Mismatch", "NotCompilable", "compile_operation"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +45,26 @@ class CompiledQuery:
     sql: str
     params: dict[str, Any]
     openings: tuple[str, ...]  # how each JSON object of the answer begins (see `count`)
+    schema: GraphQLSchema
+    fragments: Mapping[str, FragmentDefinitionNode]
+    directives: tuple[tuple[SelectionNode, bool], ...]  # each @skip/@include, and its way
+    rebinders: tuple[Rebinder, ...]
+
+    def statement(self) -> sa.TextClause:
+        return sa.text(self.sql)
+
+    def bind(self, variables: VariableValues) -> dict[str, Any]:
+        """The parameters of this statement for another request's coerced variables (of
+        the same operation): Mismatch when they need another statement, NotCompilable
+        when the resolvers answer them."""
+        selection = Selection(self.schema, self.fragments, variables)
+        for node, included in self.directives:
+            if selection.included(node) is not included:
+                raise Mismatch("a @skip or @include goes the other way")
+        params = dict(self.params)
+        for rebinder in self.rebinders:
+            params |= rebinder(selection)
+        return params
 
     def count(self, text: str) -> int:
         """The JSON objects in the answer, counted by their openings: an object's opening
@@ -62,4 +91,12 @@ def compile_operation(
     answer = compiler.root(operation)
     openings = tuple(sorted(dialect.opening(key) for key in compiler.openings))
     statement = dialect.statement(compiler.ctes, answer)
-    return CompiledQuery(statement.text, compiler.params.values, openings)
+    return CompiledQuery(
+        statement.text,
+        compiler.params.values,
+        openings,
+        schema,
+        fragments,
+        tuple(selection.directives.values()),
+        tuple(compiler.params.rebinders),
+    )

@@ -32,6 +32,11 @@ class NotCompilable(Exception):
     """The resolver path answers this operation (and reports any error in it)."""
 
 
+class BadValue(NotCompilable):
+    """The resolver path answers these values (it refuses them): other values of the same
+    operation may compile."""
+
+
 def python_name(field_name: str) -> str:
     """The Python name behind a GraphQL field (Strawberry's camelCase, undone)."""
     return re.sub(r"(?<!^)(?=[A-Z])", "_", field_name).lower()
@@ -48,12 +53,15 @@ def plain(value: str) -> str:
     try:
         errors.plain(value, "")
     except GraphQLError:
-        raise NotCompilable("a text argument the resolvers refuse") from None
+        raise BadValue("a text argument the resolvers refuse") from None
     return value
 
 
 class Selection:
-    """Fields, directives and arguments of one operation under its variables."""
+    """Fields, directives and arguments of one operation under its variables.
+
+    It remembers which way each `@skip`/`@include` went (`directives`): a statement compiled
+    under these variables serves other variables only where they all go the same way."""
 
     def __init__(
         self,
@@ -64,6 +72,8 @@ class Selection:
         self.schema = schema
         self.fragments = fragments
         self.variables = variables
+        self.directives: dict[int, tuple[SelectionNode, bool]] = {}
+        self._arguments: dict[tuple[str, int], dict[str, Any]] = {}
 
     def object_type(self, name: str) -> GraphQLObjectType:
         found = self.schema.get_type(name)
@@ -71,6 +81,14 @@ class Selection:
         return found
 
     def included(self, node: SelectionNode) -> bool:
+        if not node.directives:
+            return True
+        found = self.directives.get(id(node))
+        if found is None:
+            found = self.directives[id(node)] = (node, self._included(node))
+        return found[1]
+
+    def _included(self, node: SelectionNode) -> bool:
         skip = get_directive_values(GraphQLSkipDirective, node, self.variables)
         if skip is not None and skip.get("if") is True:
             return False
@@ -122,7 +140,12 @@ class Selection:
         return self.collect(runtime, (node.selection_set for node in nodes))
 
     def arguments(self, parent: GraphQLObjectType, node: FieldNode) -> dict[str, Any]:
-        try:
-            return get_argument_values(parent.fields[node.name.value], node, self.variables)
-        except GraphQLError as error:
-            raise NotCompilable(str(error)) from None
+        key = (parent.name, id(node))
+        found = self._arguments.get(key)
+        if found is None:
+            try:
+                found = get_argument_values(parent.fields[node.name.value], node, self.variables)
+            except GraphQLError as error:
+                raise BadValue(str(error)) from None
+            self._arguments[key] = found
+        return found

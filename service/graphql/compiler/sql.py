@@ -9,10 +9,14 @@ client's value as text:
   rendered with their values bound the same way;
 - `key(name)` / `word(text)`: a JSON key (a client's alias, checked against GraphQL's name
   pattern) or one of our own names, as a quoted SQL string.
+
+No value of a request is ever part of the text, so one statement serves every request of the
+same document whose values have the same shape: `Params.slot` and `Params.core_slots` bind a
+request's values and say how to bind the next request's (see `Params.rebind`).
 """
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, LiteralString
 
@@ -20,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import asyncpg
 from sqlalchemy.dialects.sqlite import aiosqlite
 from sqlalchemy.engine import Dialect as SQLAlchemyDialect
+from sqlalchemy.sql.compiler import Compiled
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 GRAPHQL_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*\Z")
@@ -30,6 +35,7 @@ NAMED_DIALECTS: dict[str, SQLAlchemyDialect] = {
     "postgresql": asyncpg.dialect(paramstyle="named"),  # type: ignore[no-untyped-call]
 }
 BIND = re.compile(r":(\w+)(?:::(\w+))?")
+POSTCOMPILE = "__[POSTCOMPILE_"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,13 +84,6 @@ def word(text: str) -> Sql:
     return Sql(f"'{text}'")
 
 
-def integer(value: int) -> Sql:
-    """An integer of ours (a LIMIT the compiler computed)."""
-    if type(value) is not int:
-        raise TypeError(f"{value!r} is not an int")
-    return Sql(str(value))
-
-
 @dataclass(frozen=True, slots=True)
 class Cte:
     """One named select of the statement's WITH clause. A `materialized` one is computed once
@@ -95,12 +94,32 @@ class Cte:
     materialized: bool
 
 
+class Mismatch(Exception):
+    """The next request's values need a statement of another shape than this one (another
+    type behind a global ID, another order, a filter given or left out)."""
+
+
+Rebinder = Callable[[Any], dict[str, Any]]  # the next request -> its parameters' values
+
+
+def _sql_type(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise TypeError(f"only text and integers are bound here, not {type(value).__name__}")
+    return "BIGINT" if isinstance(value, int) else "TEXT"
+
+
 class Params:
-    """The statement's bound parameters: the only way a client's value reaches the database."""
+    """The statement's bound parameters: the only way a client's value reaches the database.
+
+    `rebinders` say how to bind the same statement for another request: each takes that
+    request (what the compiler's caller passes, a `Selection` under its variables) and
+    gives the values of the parameters it is responsible for, or raises `Mismatch` when
+    the request needs another statement (or NotCompilable when the resolvers answer it)."""
 
     def __init__(self, dialect: str) -> None:
         self.dialect = dialect
         self.values: dict[str, Any] = {}
+        self.rebinders: list[Rebinder] = []
 
     def _placeholder(self, value: Any) -> str:
         name = f"p{len(self.values)}"
@@ -110,10 +129,23 @@ class Params:
     def bind(self, value: Any) -> Sql:
         """A value, as a parameter with its type spelled out (asyncpg infers types from
         context, and `'[' || $1` gives it none)."""
-        if isinstance(value, bool) or not isinstance(value, int | str):
-            raise TypeError(f"only text and integers are bound here, not {type(value).__name__}")
-        sql_type = "BIGINT" if isinstance(value, int) else "TEXT"
-        return Sql(f"CAST(:{self._placeholder(value)} AS {sql_type})")
+        return self.slot(value)[0]
+
+    def slot(self, value: Any) -> tuple[Sql, str]:
+        """`bind`, and the parameter's name, to give it another request's value."""
+        sql_type = _sql_type(value)
+        name = self._placeholder(value)
+        return Sql(f"CAST(:{name} AS {sql_type})"), name
+
+    @staticmethod
+    def check(name: str, old: Any, new: Any) -> dict[str, Any]:
+        """{name: new}, when `new` is bound as `old` was (text as text, integers as integers)."""
+        if _sql_type(new) != _sql_type(old):
+            raise Mismatch(f"{name} changes type")
+        return {name: new}
+
+    def rebind(self, rebinder: Rebinder) -> None:
+        self.rebinders.append(rebinder)
 
     def core(self, element: sa.ClauseElement) -> Sql:
         """A SQLAlchemy Core expression or select, rendered for this dialect with each of its
@@ -122,6 +154,11 @@ class Params:
         compiled = element.compile(
             dialect=NAMED_DIALECTS[self.dialect], compile_kwargs={"render_postcompile": True}
         )
+        return self._splice(compiled)[0]
+
+    def _splice(self, compiled: Compiled) -> tuple[Sql, dict[str, str]]:
+        """Core's text with its parameters renamed as this statement's (and cast the way
+        asyncpg needs), and the new name of each."""
         renamed: dict[str, str] = {}
 
         def rename(bind: re.Match[str]) -> str:
@@ -133,7 +170,43 @@ class Params:
             placeholder = renamed[name]
             return f"CAST(:{placeholder} AS {cast})" if cast else f":{placeholder}"
 
-        return Sql(BIND.sub(rename, compiled.string))
+        return Sql(BIND.sub(rename, compiled.string)), renamed
+
+    def core_slots(
+        self, element: sa.ClauseElement
+    ) -> tuple[Sql, Callable[[sa.ClauseElement], dict[str, Any]]]:
+        """`core`, and how to bind the same text for the same element built from another
+        request's values: its parameters' values, or Mismatch when that element's SQL is
+        not this one (SQLAlchemy's cache key says: the structure without the values)."""
+        dialect = NAMED_DIALECTS[self.dialect]
+        cache_key = element._generate_cache_key()
+        # Compiled with its cache key, to bind another element's values by position
+        # (`construct_params`); Core renders our inline constants only in a second pass,
+        # which forgets the key, so their text comes from a compilation of its own.
+        keyed = element.compile(dialect=dialect, cache_key=cache_key)
+        rendered = keyed
+        if POSTCOMPILE in keyed.string:
+            rendered = element.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+        text, renamed = self._splice(rendered)
+        inline = {name: value for name, value in keyed.params.items() if name not in renamed}
+        rebindable = cache_key is not None and set(renamed) <= set(keyed.params)
+        expected = None if cache_key is None else cache_key.key
+
+        def values_for(other: sa.ClauseElement) -> dict[str, Any]:
+            other_key = other._generate_cache_key()
+            if not rebindable or other_key is None or other_key.key != expected:
+                raise Mismatch("another statement")
+            values = keyed.construct_params(extracted_parameters=other_key.bindparams)
+            assert values is not None
+            found: dict[str, Any] = {}
+            for name, value in values.items():
+                if name in renamed:
+                    found[renamed[name]] = value
+                elif value != inline[name]:  # rendered inline: must not change
+                    raise Mismatch(f"{name} is part of the text")
+            return found
+
+        return text, values_for
 
     def core_list(self, elements: Iterable[sa.ClauseElement]) -> Sql:
         return join(", ", (self.core(element) for element in elements))
