@@ -11,7 +11,6 @@ REQUIRE_BROWSER=1 (CI) they fail instead. Expected counts come from seed/partner
 """
 
 import itertools
-import os
 import re
 import unicodedata
 from collections.abc import AsyncIterator
@@ -27,30 +26,16 @@ import pytest_asyncio
 import yaml
 
 try:
-    from playwright.async_api import async_playwright, expect
+    from playwright.async_api import expect
 except ImportError:  # the browser fixture reports it: a skip, or a failure under REQUIRE_BROWSER
-    async_playwright = expect = None
+    expect = None
 
 from tests.utils import involved
+from tests.utils.browser import ARTIFACTS, launched, loopback_only
 from tests.utils.live import live_server
 
 ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "test-artifacts"
 DATASET = ROOT / "seed" / "partners.yaml"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    # Belt and braces: no name but the loopback's resolves, whatever asks.
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
-]
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 SHOWN = ("CO_FOUNDED", "PARTNER")  # the categories the partners page lists
 TIMEOUT_MS = 15_000
 
@@ -60,28 +45,10 @@ pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.slow]  # a r
 # ------------------------------------------------------------------------ the fixtures
 
 
-def _browser_missing() -> str | None:
-    if async_playwright is None:
-        return "the playwright package is not installed (make test installs it)"
-    if not os.access(CHROMIUM, os.X_OK):
-        return f"no Chromium at {CHROMIUM} (Debian: apt-get install chromium; or set CHROMIUM)"
-    return None
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def browser() -> AsyncIterator[Any]:
-    missing = _browser_missing()
-    if missing and os.environ.get("REQUIRE_BROWSER"):
-        pytest.fail(f"REQUIRE_BROWSER is set, but {missing}")
-    if missing:
-        pytest.skip(f"*** BROWSER TESTS SKIPPED: {missing}. REQUIRE_BROWSER=1 makes this fail ***")
-    async with async_playwright() as playwright:
-        # Playwright gives every launch a fresh, temporary user data directory.
-        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
+    async with launched() as chromium:
+        yield chromium
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -127,13 +94,6 @@ async def tab(browser: Any, server: str) -> AsyncIterator[Tab]:
     page.set_default_timeout(TIMEOUT_MS)
     tab = Tab(page, server)
 
-    async def guard(route: Any) -> None:
-        if urlsplit(route.request.url).hostname in LOOPBACK:
-            await route.continue_()
-        else:
-            tab.blocked.append(route.request.url)
-            await route.abort("blockedbyclient")
-
     def on_request(request: Any) -> None:
         parts = urlsplit(request.url)
         tab.requests.append(f"{request.method} {parts.path}")
@@ -142,7 +102,7 @@ async def tab(browser: Any, server: str) -> AsyncIterator[Tab]:
         if message.type == "error":
             tab.errors.append(f"{message.text} ({message.location.get('url')})")
 
-    await context.route("**/*", guard)
+    await loopback_only(context, tab.blocked)
     page.on("request", on_request)
     page.on("console", on_console)
     page.on("pageerror", lambda error: tab.errors.append(f"uncaught: {error}"))
