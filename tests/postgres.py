@@ -13,6 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
+
 from tests.utils.live import free_port
 
 SEARCH_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
@@ -80,3 +83,22 @@ def running_server(binaries: Path) -> Iterator[Server]:
             run(str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+async def terminate_backends(database_url: str) -> int:
+    """Kill every connection to the database of `database_url` (but the one asking), as a
+    restart or a network cut would: how many there were."""
+    database = database_url.rsplit("/", 1)[1]
+    admin = create_async_engine(database_url.rsplit("/", 1)[0] + "/postgres")
+    try:
+        async with admin.connect() as conn:
+            killed = await conn.scalar(
+                sa.text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = :db AND pid <> pg_backend_pid()"
+                ),
+                {"db": database},
+            )
+    finally:
+        await admin.dispose()
+    return int(killed or 0)

@@ -5,10 +5,10 @@ import time
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from service.config import Settings
 from tests.conftest import ENGINE, serving
+from tests.postgres import terminate_backends
 from tests.test_observability import metrics_page, value
 
 QUERY = {"query": "{ organizations(first: 3) { nodes { slug agreements { title } } } }"}
@@ -47,19 +47,7 @@ async def test_pool_exhaustion_is_a_quick_503_answered_once_not_a_hang(database_
 async def test_a_dropped_connection_is_replaced(database_url):
     async with serving(Settings(database_url=database_url)) as (client, _sql):
         assert (await client.post("/graphql", json=QUERY)).status_code == 200
-        database = database_url.rsplit("/", 1)[1]
-        admin = create_async_engine(database_url.rsplit("/", 1)[0] + "/postgres")
-        try:
-            async with admin.connect() as conn:
-                killed = await conn.scalar(
-                    sa.text(
-                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                        "WHERE datname = :db AND pid <> pg_backend_pid()"
-                    ),
-                    {"db": database},
-                )
-        finally:
-            await admin.dispose()
+        killed = await terminate_backends(database_url)
         assert killed >= 1, "the app's pooled connections should have been there to kill"
         # pre-ping notices the dead connections and replaces them: no request fails
         for _ in range(3):

@@ -16,6 +16,7 @@ from service.data.dataset import DEFAULT_DATASET, read_dataset
 from service.data.engine import create_engine
 from service.data.loader import Snapshot, load, snapshot_of
 from tests.conftest import ENGINE, serving
+from tests.postgres import terminate_backends
 from tests.utils.live import wait_until
 
 QUERY = {"query": '{ organization(slug: "usp") { name description } }'}
@@ -107,19 +108,7 @@ async def test_a_dropped_listening_connection_is_reopened_and_misses_no_load(
     so the load still shows within a second, and no request fails meanwhile."""
     async with serving(settings) as (client, _):
         before = await client.get("/graphql", params=QUERY)
-        database = database_url.rsplit("/", 1)[1]
-        admin = create_async_engine(database_url.rsplit("/", 1)[0] + "/postgres")
-        try:
-            async with admin.connect() as conn:
-                killed = await conn.scalar(
-                    sa.text(
-                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                        "WHERE datname = :db AND pid <> pg_backend_pid()"
-                    ),
-                    {"db": database},
-                )
-        finally:
-            await admin.dispose()
+        killed = await terminate_backends(database_url)
         assert killed >= 2, "the pooled connection and the listener should have been there"
         await _load(settings, _edited("Edited while nobody listened."))
         await _etag_moves(client, before.headers["etag"])
