@@ -369,6 +369,7 @@ async def test_partners_page_renders_every_partner_from_one_request(tab: Tab):
     await expect(fact.locator(".representatives")).to_be_visible()
     await expect(fact.locator(".representatives")).to_contain_text("Patrick Hanley, PhD")
     await expect(fact.locator(".representatives")).to_contain_text("Forum on Regenerative")
+    await expect(fact.locator(".representatives")).not_to_contain_text("(for ")  # ISCT's own
     await page.locator("#org-ebmt summary").click()
     years = await page.locator("#org-ebmt .timeline time").all_inner_texts()
     assert years == sorted(str(a["year"]) for a in agreements_of("ebmt") if a.get("year"))
@@ -557,4 +558,10 @@ async def test_partners_network_links_organizations(tab: Tab):
     await expect(page.locator("#org-carm summary")).to_be_focused()
     assert await page.locator("#org-carm").get_attribute("open") is not None
     await expect(page).to_have_url(re.compile(r"\?region=Korea#org-carm$"))
+
+    # A link to an organization opens on its details (README: `#org-fact` opens FACT).
+    await open_partners(tab, "#org-fact")
+    assert await page.locator("#org-fact").get_attribute("open") is not None
+    await expect(page.locator("#org-fact summary")).to_be_focused()
+    assert await page.locator("details.org[open]").count() == 1
     tab.assert_clean()

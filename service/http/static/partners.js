@@ -8,6 +8,7 @@
 "use strict";
 
 const QUERY = `query PartnersPage {
+  society: organizations(first: 1, filter: {category: SELF}) { nodes { id slug name acronym } }
   cofounded: organizations(first: 100, filter: {category: CO_FOUNDED}) {
     totalCount nodes { ...Card }
   }
@@ -22,7 +23,7 @@ fragment Card on Organization {
   agreements { id kind year title parties { id slug name acronym category } }
   representatives {
     id role designation
-    onBehalfOf { id slug name acronym }
+    onBehalfOf { id slug name acronym category }
     person { id slug name credentials representations { id role organization { id slug name acronym } } }
   }
   delegates {
@@ -241,7 +242,7 @@ function representativesSection(org) {
       { class: "people" },
       org.representatives.map((seat) => {
         const elsewhere = seat.person.representations.filter((other) => !scope.has(other.organization.slug));
-        const onBehalf = seat.onBehalfOf.slug === "isct" ? "" : ` (for ${shortName(seat.onBehalfOf)})`;
+        const onBehalf = seat.onBehalfOf.category === "SELF" ? "" : ` (for ${shortName(seat.onBehalfOf)})`;
         return h(
           "li",
           {},
@@ -693,17 +694,6 @@ function show(orgs, network, totals) {
     `${counts.CO_FOUNDED} co-founded, ${plural(counts.PARTNER, "partner", "partners")}.${truncated}`;
 }
 
-/** ISCT as the API names it: the party of category SELF in the agreements. */
-function findIsct(orgs) {
-  for (const org of orgs) {
-    for (const agreement of org.agreements) {
-      const self = agreement.parties.find((party) => party.category === "SELF");
-      if (self) return self;
-    }
-  }
-  return { slug: "isct", name: "International Society for Cell and Gene Therapy", acronym: "ISCT" };
-}
-
 async function main() {
   const form = document.getElementById("filters");
   const results = document.getElementById("results");
@@ -731,10 +721,16 @@ async function main() {
   kinds.sort((a, b) => kindLabel(a).localeCompare(kindLabel(b)));
   controls.kind.append(...kinds.map((kind) => h("option", { value: kind, text: kindLabel(kind) })));
 
-  const network = networkOf(orgs, findIsct(orgs));
+  // ISCT itself, the drawing's centre: the organization of category SELF.
+  const [society] = data.society.nodes;
+  const network = society ? networkOf(orgs, society) : { nodes: [], edges: [] };
   network.listed = new Set(orgs.map((org) => org.slug));
-  const groups = drawNetwork(document.getElementById("network"), network);
-  document.getElementById("network-summary").textContent = networkSummary(network, groups, orgs.length);
+  if (society) {
+    const groups = drawNetwork(document.getElementById("network"), network);
+    document.getElementById("network-summary").textContent = networkSummary(network, groups, orgs.length);
+  } else {
+    document.querySelector(".network").hidden = true; // no centre to draw around
+  }
 
   restoreFilters();
   const update = () => {
