@@ -173,7 +173,7 @@ def held_revision_of(scope: Scope) -> int | None:
     the database: cut off from it, the process would not hear a change, so the response
     cache is neither read nor filled until the watch is back."""
     revision: HeldRevision | None = getattr(scope["app"].state, "revision", None)
-    return revision.current if revision is not None and revision.following else None
+    return revision.trusted if revision is not None else None
 
 
 @functools.cache

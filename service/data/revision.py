@@ -71,10 +71,10 @@ class HeldRevision:
         self.following = False
 
     @property
-    def current(self) -> int:
-        if self._value is None:
-            raise RuntimeError("the dataset revision has not been read yet")
-        return self._value
+    def trusted(self) -> int | None:
+        """The revision while a change would be heard (`following`), else None: what is
+        derived from the revision (ETags, cached answers) is only given out meanwhile."""
+        return self._value if self.following else None
 
     def set(self, value: int) -> None:
         if self._value is not None and value != self._value:
