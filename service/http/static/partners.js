@@ -403,9 +403,9 @@ function networkOf(orgs, isct) {
       }
     }
     for (const seat of org.representatives) {
-      const entry = seats.get(seat.person.slug) || { name: seat.person.name, at: new Set() };
-      entry.at.add(org.slug);
-      seats.set(seat.person.slug, entry);
+      const person = seats.get(seat.person.slug) || { name: seat.person.name, at: new Set() };
+      person.at.add(org.slug);
+      seats.set(seat.person.slug, person);
     }
     for (const seat of org.delegates) {
       const body = seat.organization.acronym || seat.organization.name;
