@@ -32,6 +32,7 @@ from service.data.models import (
 from service.data.relations import (
     RELATIONS,
     TABLES,
+    Condition,
     Keyed,
     Linked,
     Values,
@@ -47,6 +48,7 @@ from service.data.search_index import (
     fts5_match,
     ts_query,
 )
+from service.data.standing import agreement_stands, organization_stands
 from service.data.text import fold
 
 ORG = ORGANIZATION_TABLE
@@ -185,6 +187,15 @@ async def related(
     conn: AsyncConnection, relation: Values | Keyed | Linked, owners: Sequence[int]
 ) -> Rows:
     return await _all(conn, related_query(relation, owners))
+
+
+async def meeting(
+    conn: AsyncConnection, target: str, condition: Condition, ids: Sequence[int], value: Any
+) -> Rows:
+    """The ids among `ids` of `target` rows that meet `condition` under `value`."""
+    table = TABLES[target]
+    query = sa.select(table.c.id).where(table.c.id.in_(ids), condition(table, sa.literal(value)))
+    return await _all(conn, query)
 
 
 # --- full-text search -------------------------------------------------------------------
@@ -341,9 +352,12 @@ def organizations_query(
     region: str | None,
     agreement_kind: str | None,
     terms: list[str] | None,
+    as_of: int | None = None,
 ) -> sa.Select[Any]:
     """Organizations under the root connection's filter; an empty region is no condition."""
     query = sa.select(*columns("Organization"))
+    if as_of is not None:
+        query = query.where(organization_stands(ORG, sa.literal(as_of)))
     if category:
         query = query.where(ORG.c.category == category)
     if region:
@@ -391,9 +405,16 @@ def people_query(
 
 
 def agreements_query(
-    *, kind: str | None, year_from: int | None, year_to: int | None, party: str | None
+    *,
+    kind: str | None,
+    year_from: int | None,
+    year_to: int | None,
+    party: str | None,
+    as_of: int | None = None,
 ) -> sa.Select[Any]:
     query = sa.select(*columns("Agreement"))
+    if as_of is not None:
+        query = query.where(agreement_stands(AGREEMENT, sa.literal(as_of)))
     if kind:
         query = query.where(AGREEMENT.c.kind == kind)
     if year_from is not None:

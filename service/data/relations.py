@@ -33,6 +33,7 @@ from service.data.models import (
     AgreementKind,
     InitiativeRole,
 )
+from service.data.standing import agreement_stands
 
 # The types with rows of their own: the Node types, and an initiative's participants (its
 # link rows, which carry a role).
@@ -186,17 +187,23 @@ class Keyed:
     rolls_up: bool = False
 
 
+# A condition on the target rows from an argument's value (`asOf`: standing.py).
+Condition = Callable[[FromClause, sa.ColumnElement[Any]], sa.ColumnElement[bool]]
+
+
 @dataclass(frozen=True)
 class Linked:
     """The target rows a link reaches from the owner (or, where `rolls_up`, from the owner
     and its units), each once: in `order`, or in the link's own order when that is None.
-    `filters` maps an argument to the target column it must equal."""
+    `filters` maps an argument to the target column it must equal; `conditions` an argument
+    to the condition its value puts on the target rows."""
 
     target: str
     link: Callable[[Aliaser], Link]
     order: Order | None
     rolls_up: bool = False
     filters: Mapping[str, str] = field(default_factory=dict)
+    conditions: Mapping[str, Condition] = field(default_factory=dict)
 
 
 Relation = Reference | Values | Keyed | Linked
@@ -212,7 +219,12 @@ RELATIONS: Mapping[tuple[str, str], Relation] = {
     ("Organization", "cofounders"): Linked("Organization", _founders, by_name),
     ("Organization", "cofounded"): Linked("Organization", _founded, by_name),
     ("Organization", "agreements"): Linked(
-        "Agreement", _agreements_by_party, agreement_order, rolls_up=True, filters={"kind": "kind"}
+        "Agreement",
+        _agreements_by_party,
+        agreement_order,
+        rolls_up=True,
+        filters={"kind": "kind"},
+        conditions={"asOf": agreement_stands},
     ),
     ("Organization", "representatives"): Keyed(
         "Representation", "organization_id", seat_order, rolls_up=True

@@ -16,7 +16,7 @@ from strawberry.dataloader import DataLoader
 
 from service.data import queries
 from service.data.queries import Rows
-from service.data.relations import RELATIONS, TABLES, Linked, Reference
+from service.data.relations import RELATIONS, TABLES, Condition, Linked, Reference
 
 Row = Any
 # Keys per statement: below SQLite's and asyncpg's 32,767 bound parameters, and above what
@@ -87,20 +87,49 @@ def _related(relation_key: tuple[str, str]) -> Fetch:
     return fetch
 
 
+def _meets(
+    running: Running, engine: AsyncEngine, target: str, condition: Condition
+) -> DataLoader[tuple[int, Any], bool]:
+    """Whether rows of `target`, by (id, value), meet `condition` under that value: one
+    statement per distinct value in a batch."""
+
+    async def load(keys: list[tuple[int, Any]]) -> list[bool]:
+        met: set[tuple[int, Any]] = set()
+        for value in {value for _, value in keys}:
+            ids = [row_id for row_id, other in keys if other == value]
+
+            async def fetch(conn: AsyncConnection, ids: Sequence[Any], value: Any = value) -> Rows:
+                return await queries.meeting(conn, target, condition, ids, value)
+
+            met |= {(row.id, value) for row in await _fetch(running, engine, fetch, ids)}
+        return [key in met for key in keys]
+
+    return DataLoader(load_fn=load, max_batch_size=BATCH)
+
+
 @dataclass(frozen=True)
 class Loaders:
     by_id: dict[str, DataLoader[int, Row | None]]
     by_slug: dict[str, DataLoader[str, Row | None]]
     related: dict[tuple[str, str], DataLoader[int, list[Row]]]
+    # (type, field, argument) -> whether a target row (id, argument's value) meets its condition
+    meets: dict[tuple[str, str, str], DataLoader[tuple[int, Any], bool]]
     running: Running
 
     async def of(self, type_name: str, field: str, owner: int, **arguments: Any) -> list[Row]:
-        """The rows of a relation of one owner, narrowed by the arguments it takes."""
+        """The rows of a relation of one owner, narrowed by the arguments it takes: a filter
+        here, a condition by the rows' `meets` loader (one batch per level)."""
         rows = await self.related[(type_name, field)].load(owner)
         relation = RELATIONS[(type_name, field)]
         if isinstance(relation, Linked):
             for argument, value in arguments.items():
-                if value is not None:
+                if value is None:
+                    continue
+                if argument in relation.conditions:
+                    key = (type_name, field, argument)
+                    met = await self.meets[key].load_many([(row.id, value) for row in rows])
+                    rows = [row for row, kept in zip(rows, met, strict=True) if kept]
+                else:
                     column = relation.filters[argument]
                     rows = [row for row in rows if getattr(row, column) == value]
         return rows
@@ -128,6 +157,12 @@ class Loaders:
                 key: _grouped(running, engine, _related(key))
                 for key, relation in RELATIONS.items()
                 if not isinstance(relation, Reference)
+            },
+            meets={
+                (*key, argument): _meets(running, engine, relation.target, condition)
+                for key, relation in RELATIONS.items()
+                if isinstance(relation, Linked)
+                for argument, condition in relation.conditions.items()
             },
             running=running,
         )

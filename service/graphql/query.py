@@ -22,6 +22,7 @@ from service.graphql.filters import (
 )
 from service.graphql.ids import NODE_TYPES, decode_id
 from service.graphql.paging import paginate
+from service.graphql.questions import AsOf, neighborhood, path
 from service.graphql.types.agreement import Agreement
 from service.graphql.types.connection import Connection
 from service.graphql.types.dataset import Dataset
@@ -120,6 +121,7 @@ class Query:
         order_by: Annotated[
             OrganizationOrder | None, strawberry.argument(description="Sort order (default: name).")
         ] = None,
+        as_of: AsOf = None,
     ) -> Connection[Organization] | None:
         f = filter or OrganizationFilter()
         query = queries.organizations_query(
@@ -128,6 +130,7 @@ class Query:
             region=plain(f.region, "filter.region"),
             agreement_kind=f.agreement_kind.name if f.agreement_kind else None,
             terms=search_words(f.search, "filter.search"),
+            as_of=as_of,
         )
         return await paginate(
             info, query, _organization_ordering(order_by), Organization.from_row,
@@ -175,6 +178,7 @@ class Query:
         filter: Annotated[
             AgreementFilter | None, strawberry.argument(description="Conditions to match.")
         ] = None,
+        as_of: AsOf = None,
     ) -> Connection[Agreement] | None:
         f = filter or AgreementFilter()
         if f.year_from is not None and f.year_to is not None and f.year_from > f.year_to:
@@ -184,11 +188,23 @@ class Query:
             year_from=f.year_from,
             year_to=f.year_to,
             party=plain(f.party, "filter.party"),
+            as_of=as_of,
         )
         return await paginate(
             info, query, queries.AGREEMENTS_BY_TITLE, Agreement.from_row,
             first=first, after=after, last=last, before=before,
         )  # fmt: skip
+
+    path = strawberry.field(
+        resolver=path,
+        description="How two organizations are connected: every shortest path of ties between "
+        "them (at most `maxHops`), sorted by the slugs along it; one statement (docs/graph.md).",
+    )
+    neighborhood = strawberry.field(
+        resolver=neighborhood,
+        description="Every organization within `hops` ties of one, with its distance and the "
+        "tie that reached it; nearest first, then by slug (docs/graph.md).",
+    )
 
     @strawberry.field(
         description="Where the data comes from and which load it is as of, so a client can "

@@ -237,25 +237,39 @@ class ObjectCompiler:
         condition: sa.ColumnElement[bool] = target.c.id.in_(link.members(owned))
         node = nodes[0]
         arguments = self.selection.arguments(runtime, node)
-        slots: dict[str, tuple[str, str]] = {}  # argument -> (its parameter, its value)
-        for argument, target_column in definition.filters.items():
-            value = arguments.get(argument)
-            if value is not None:
-                bound, name = self.params.slot(enum_name(value))
-                slots[argument] = (name, enum_name(value))
-                condition = sa.and_(
-                    condition, target.c[target_column] == sa.literal_column(bound.text)
-                )
+        unknown = set(arguments) - set(definition.filters) - set(definition.conditions)
+        if unknown:
+            raise NotCompilable(f"{runtime.name}.{node.name.value}({', '.join(sorted(unknown))})")
+
+        def value_of(argument: str, found: dict[str, Any]) -> Any:
+            value = found.get(argument)
+            return (
+                enum_name(value) if value is not None and argument in definition.filters else value
+            )
+
+        slots: dict[str, tuple[str, Any]] = {}  # argument -> (its parameter, its value)
+        for argument in (*definition.filters, *definition.conditions):
+            value = value_of(argument, arguments)
+            if value is None:
+                continue
+            bound, name = self.params.slot(value)
+            slots[argument] = (name, value)
+            given: sa.ColumnElement[Any] = sa.literal_column(bound.text)
+            if argument in definition.filters:
+                narrowed = target.c[definition.filters[argument]] == given
+            else:
+                narrowed = definition.conditions[argument](target, given)
+            condition = sa.and_(condition, narrowed)
         if node.arguments:
 
             def rebind(request: Selection) -> dict[str, Any]:
                 found = request.arguments(runtime, node)
-                given = {a for a in definition.filters if found.get(a) is not None}
+                given = {a for a in slots.keys() | found.keys() if found.get(a) is not None}
                 if given != set(slots):
                     raise Mismatch("a filter given or left out")
                 values: dict[str, Any] = {}
                 for argument, (name, old) in slots.items():
-                    values |= Params.check(name, old, enum_name(found[argument]))
+                    values |= Params.check(name, old, value_of(argument, found))
                 return values
 
             self.params.rebind(rebind)

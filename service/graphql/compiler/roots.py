@@ -87,6 +87,7 @@ class Reader:
                 None if f.get("agreementKind") is None else enum_name(f["agreementKind"])
             ),
             terms=None if search is None else terms(search, "filter.search"),
+            as_of=arguments.get("asOf"),
         )
         order = arguments.get("orderBy")
         field = enum_name(order["field"]) if order else "NAME"
@@ -113,6 +114,7 @@ class Reader:
             year_from=year_from,
             year_to=year_to,
             party=None if party is None else plain(party),
+            as_of=arguments.get("asOf"),
         )
         return Listing("Agreement", query, queries.AGREEMENTS_BY_TITLE)
 

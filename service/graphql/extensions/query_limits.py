@@ -175,11 +175,21 @@ class _Walk:
             type_ = type_.of_type
         if not isinstance(type_, GraphQLList):
             return 1
-        size = self._int(arguments.get("first"))
-        if size is None and "first" in definition.args:
-            default = definition.args["first"].default_value
+        size = self._given_or_default(arguments, definition, "first")
+        items = self.limits.list_fanout if size is None else max(size, 0)
+        if "maxHops" in definition.args:  # a path question: each path may hold maxHops + 1
+            hops = self._given_or_default(arguments, definition, "maxHops")
+            items *= max(hops or 0, 0) + 1
+        return items
+
+    def _given_or_default(
+        self, arguments: Mapping[str, Any], definition: GraphQLField, name: str
+    ) -> int | None:
+        size = self._int(arguments.get(name))
+        if size is None and name in definition.args:
+            default = definition.args[name].default_value
             size = default if isinstance(default, int) else None
-        return self.limits.list_fanout if size is None else max(size, 0)
+        return size
 
     def _int(self, value: Any) -> int | None:
         """An Int argument's value; one GraphQL cannot hold is left to validation to report."""

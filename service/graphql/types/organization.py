@@ -96,11 +96,20 @@ class Organization(Node):
         kind: Annotated[
             AgreementKind | None, strawberry.argument(description="Only agreements of this kind.")
         ] = None,
+        as_of: Annotated[
+            int | None,
+            strawberry.argument(
+                description="Only agreements standing at the end of this year; undated ones "
+                "stand in every year (docs/graph.md)."
+            ),
+        ] = None,
     ) -> list[AgreementType]:
         from service.graphql.types.agreement import Agreement
 
         loaders = info.context.loaders
-        rows = await loaders.of("Organization", "agreements", self.db_id, kind=kind and kind.name)
+        rows = await loaders.of(
+            "Organization", "agreements", self.db_id, kind=kind and kind.name, asOf=as_of
+        )
         return Agreement.from_rows(rows)
 
     @strawberry.field(description="People seated at this body or at one of its units.")
