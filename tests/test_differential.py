@@ -543,6 +543,37 @@ CASES: list[Case] = [
         " { title kind } } }",
         {"kind": None},
     ),
+    # asOf: the network as it stood in a year, on the listings and Organization.agreements
+    *[
+        Case(
+            f"as-of-{tag}",
+            f"{{ organizations(asOf: {year}, first: 100) {{ {CONNECTION} nodes {{ slug "
+            f"foundedYear agreements(asOf: {year}) {{ title year }} all: agreements {{ title }} "
+            f"}} }} agreements(asOf: {year}, first: 100) {{ {CONNECTION} nodes {{ title year "
+            "parties { slug foundedYear } establishes { slug foundedYear } } } }",
+        )
+        for tag, year in (
+            ("before-everything", "0"),
+            ("low", "%(year_low)s"),
+            ("mid", "%(year_mid)s"),
+            ("high", "%(year_high)s"),
+            ("far-future", "9999"),
+            ("negative", "-1"),
+        )
+    ],
+    Case(
+        "as-of-with-kind-and-filters",
+        "query($year: Int) { organizations(asOf: $year, filter: {agreementKind: COLLABORATION}) "
+        f"{{ {CONNECTION} nodes {{ slug agreements(kind: COLLABORATION, asOf: $year) {{ title }} "
+        "} } agreements(asOf: $year, filter: {kind: COLLABORATION}) { totalCount } }",
+        {"year": "%(year_mid)s"},
+    ),
+    Case(
+        "as-of-variable-null",
+        'query($year: Int) { organization(slug: "%(party)s") { agreements(asOf: $year) { title } } '
+        "organizations(asOf: $year) { totalCount } }",
+        {"year": None},
+    ),
     # the root fields by slug, present and absent
     Case("organization-missing", '{ organization(slug: "no-such-body") { slug } }'),
     Case("organization-empty-slug", '{ organization(slug: "") { slug } }'),

@@ -88,3 +88,36 @@ async def test_a_revalidated_get_costs_no_statement(database_url):
         again = await _answered(client, "GET", {"if-none-match": first.headers["etag"]})
         assert again.status_code == 304
         assert log.since() == []
+
+
+# --- graph questions ------------------------------------------------------------------------
+
+GRAPH_QUESTIONS = {
+    "path": "query Q($from: String!, $to: String!) { path(from: $from, to: $to, maxHops: 4) { "
+    "length organizations { slug name } ties { kind from { slug } to { slug } } } }",
+    "neighborhood": "query Q($from: String!) { neighborhood(of: $from, hops: 2, first: 20) { "
+    "totalCount pageInfo { hasNextPage endCursor } edges { cursor node { distance "
+    "organization { slug } via { kind from { slug } to { slug } } } } } }",
+}
+
+
+@pytest.mark.parametrize("question", sorted(GRAPH_QUESTIONS))
+async def test_a_graph_question_is_one_statement_whatever_the_size(databases, question):
+    """No per-hop round trips: the organizations and ties come from the question's own
+    statement, on a small directory and on one ten times larger."""
+    ends = {"curated": ("ebmt", "fact"), "synthetic:400": ("org-0", "org-7")}
+    for name, (source, target) in ends.items():
+        url = await databases.fresh(name)
+        async with serving(Settings(database_url=url)) as (client, sql):
+            response = await client.post(
+                "/graphql",
+                json={
+                    "query": GRAPH_QUESTIONS[question],
+                    "variables": {"from": source, "to": target},
+                },
+            )
+            body = response.json()
+            assert "errors" not in body, body["errors"]
+            answer = body["data"][question]
+            assert answer if question == "path" else answer["edges"], "nothing answered"
+            assert sql.count == 1, sql.statements

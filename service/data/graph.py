@@ -222,7 +222,7 @@ def path_statement(dialect: str, question: Question, max_hops: int) -> sa.TextCl
     ) + " END"  # fmt: skip
     previous = "CASE ps.position " + " ".join(
         f"WHEN {k} THEN pa.n{k - 1}" for k in range(1, max_hops + 1)
-    ) + " END"  # fmt: skip
+    ) + " END" if max_hops else NO_ID  # fmt: skip
     positions = " UNION ALL ".join(f"SELECT {k}" for k in range(max_hops + 1))
     text = f"""WITH RECURSIVE
 {_ties(question, sql)},
