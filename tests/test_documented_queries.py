@@ -1,0 +1,35 @@
+"""The queries the README and docs/ show a reader run as written, without errors: a
+documented example that drifted from the schema would teach the wrong API."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+BLOCK = re.compile(r"```graphql\n(.*?)```", re.DOTALL)
+
+
+def _examples() -> list[object]:
+    found = []
+    for document in DOCUMENTS:
+        for n, block in enumerate(BLOCK.findall(document.read_text(encoding="utf-8"))):
+            if block.lstrip().startswith(("{", "query")):  # operations, not SDL sketches
+                found.append(pytest.param(block, id=f"{document.name}-{n}"))
+    return found
+
+
+EXAMPLES = _examples()
+
+
+def test_the_docs_have_examples_to_check():
+    assert len(EXAMPLES) >= 3, "the docs' GraphQL examples were not found"
+
+
+@pytest.mark.parametrize("query", EXAMPLES)
+async def test_a_documented_query_runs_as_written(gql, query):
+    body = await gql(query)
+    assert "errors" not in body, body["errors"]
+    assert body["data"]
+    assert all(value is not None for value in body["data"].values())
