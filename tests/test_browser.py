@@ -30,6 +30,7 @@ try:
 except ImportError:  # the browser fixture reports it: a skip, or a failure under REQUIRE_BROWSER
     expect = None
 
+from tests.test_page_audits import AXE, axe_violations, described
 from tests.utils import involved
 from tests.utils.browser import ARTIFACTS, launched, loopback_only
 from tests.utils.live import live_server
@@ -564,4 +565,293 @@ async def test_partners_network_links_organizations(tab: Tab):
     assert await page.locator("#org-fact").get_attribute("open") is not None
     await expect(page.locator("#org-fact summary")).to_be_focused()
     assert await page.locator("details.org[open]").count() == 1
+    tab.assert_clean()
+
+
+# ------------------------------------------------------------------------ graph questions
+
+
+PATH_QUESTION = """query Path($from: String!, $to: String!, $asOf: Int) {
+  path(from: $from, to: $to, maxHops: 4, asOf: $asOf) {
+    length
+    organizations { slug name acronym }
+    ties { kind agreement { title year } person { name } seats { role } }
+  }
+}"""
+
+NEAR_ISCT = """query Near { neighborhood(of: "isct", hops: 2, first: 100) {
+  totalCount edges { node { organization { slug } } } } }"""
+
+STANDING = """query Standing($asOf: Int) {
+  cofounded: organizations(first: 100, asOf: $asOf, filter: {category: CO_FOUNDED}) {
+    nodes { slug }
+  }
+  partners: organizations(first: 100, asOf: $asOf, filter: {category: PARTNER}) {
+    nodes { slug }
+  }
+  agreements(first: 100, asOf: $asOf) {
+    nodes { kind year parties { slug } establishes { slug } }
+  }
+}"""
+
+
+async def ask(base: str, query: str, **variables: Any) -> dict[str, Any]:
+    """The API's own answer, over HTTP, as any client would ask."""
+    async with httpx.AsyncClient() as client:
+        response = await client.post(
+            f"{base}/graphql", json={"query": query, "variables": variables}
+        )
+    body = response.json()
+    assert "errors" not in body, body["errors"]
+    data: dict[str, Any] = body["data"]
+    return data
+
+
+async def drawn(tab: Tab) -> tuple[set[str], set[tuple[str, frozenset[str]]]]:
+    """The network as drawn: its nodes' slugs and its lines (kind, ends)."""
+    network = tab.page.locator("#network")
+    nodes = await network.locator(".node").evaluate_all("ns => ns.map(n => n.dataset.slug)")
+    lines = await network.locator("line.edge").evaluate_all(
+        "ls => ls.map(l => [l.dataset.kind, l.dataset.from, l.dataset.to])"
+    )
+    return set(nodes), {(kind, frozenset((a, b))) for kind, a, b in lines}
+
+
+async def ask_page(tab: Tab, source: str, target: str) -> None:
+    """Choose two bodies and ask, from the keyboard: the selects, then Tab to the button."""
+    page = tab.page
+    await page.get_by_label("From", exact=True).select_option(source)
+    await page.get_by_label("To", exact=True).select_option(target)
+    await page.get_by_label("To", exact=True).focus()
+    await page.keyboard.press("Tab")
+    await expect(page.get_by_role("button", name="Show the connection")).to_be_focused()
+    await page.keyboard.press("Enter")
+
+
+def tie_words(tie: dict[str, Any]) -> list[str]:
+    """What the page must say of a tie, from the API's answer: the agreement's title (its year
+    too, for an agreement), "co-founded", "unit of"/"has as a unit", or the person and seats."""
+    kind = tie["kind"]
+    if kind == "AGREEMENT":
+        year = tie["agreement"]["year"]
+        return [tie["agreement"]["title"], *([str(year)] if year else [])]
+    if kind == "CO_FOUNDING":
+        return ["co-founded"]
+    if kind == "UNIT":
+        return ["unit"]
+    seats = [seat["role"] for seat in tie["seats"] or []]
+    return [tie["person"]["name"], *seats, *(["sits on both"] if kind == "SHARED_PERSON" else [])]
+
+
+async def test_partners_page_says_how_two_bodies_are_connected(tab: Tab):
+    # The source: ISCT co-founded FACT, and ISCT and EBMT have agreements; EBMT and FACT share
+    # none. So EBMT reaches FACT through ISCT, in two ties.
+    founding = [a for a in dataset()["agreements"] if a.get("establishes") == "fact"]
+    assert any("isct" in a["parties"] for a in founding)
+    assert any({"isct", "ebmt"} <= set(a["parties"]) for a in dataset()["agreements"])
+    assert not any({"ebmt", "fact"} <= set(a["parties"]) for a in dataset()["agreements"])
+    answer = (await ask(tab.base, PATH_QUESTION, **{"from": "ebmt", "to": "fact"}))["path"]
+    assert ["ebmt", "isct", "fact"] in [[o["slug"] for o in p["organizations"]] for p in answer]
+    assert {p["length"] for p in answer} == {2}
+
+    await open_partners(tab)
+    page = tab.page
+    result = page.locator("#connect-result")
+    assert await result.get_attribute("aria-live") == "polite"
+    await ask_page(tab, "ebmt", "fact")
+    one = "one shortest path" if len(answer) == 1 else f"{len(answer)} shortest paths"
+    await expect(result).to_have_text(
+        f"EBMT and FACT are 2 ties apart: {one}, marked on the network."
+    )
+
+    # Each path as the API gives it: its bodies in order, and between them what ties them.
+    paths = page.locator("#connect-paths > .path")
+    await expect(paths).to_have_count(len(answer))
+    for i, path in enumerate(answer):
+        shown = paths.nth(i)
+        stops = await shown.locator(".stop").evaluate_all("ss => ss.map(s => s.dataset.slug)")
+        assert stops == [o["slug"] for o in path["organizations"]]
+        names = await shown.locator(".stop").all_inner_texts()
+        assert names[0] == "European Society for Blood and Marrow Transplantation (EBMT)"
+        ties = shown.locator(".tie")
+        assert await ties.evaluate_all("ts => ts.map(t => t.dataset.kind)") == [
+            t["kind"] for t in path["ties"]
+        ]
+        for j, tie in enumerate(path["ties"]):
+            for words in tie_words(tie):
+                await expect(ties.nth(j)).to_contain_text(words)
+    await expect(paths.first.locator(".tie").last).to_contain_text("co-founded")
+
+    # Marked on the drawing: the bodies, and a line for each step.
+    on_path = page.locator("#network .node.on-path")
+    slugs = await on_path.evaluate_all("ns => ns.map(n => n.dataset.slug)")
+    assert set(slugs) == {o["slug"] for p in answer for o in p["organizations"]}
+    steps = {frozenset((p["organizations"][k]["slug"], p["organizations"][k + 1]["slug"]))
+             for p in answer for k in range(p["length"])}  # fmt: skip
+    await expect(page.locator("#network line.path-line")).to_have_count(len(steps))
+    await page.locator(".network").screenshot(path=ARTIFACTS / "partners-path.png")
+    await no_axe_violation(page, "a path shown")
+
+    # On a phone's width the answer wraps: nothing scrolls sideways.
+    await page.set_viewport_size({"width": 320, "height": 640})
+    width = await page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+    assert width[0] <= width[1], "the page scrolls sideways at 320 px"
+    await page.locator(".connect").screenshot(path=ARTIFACTS / "partners-path-320.png")
+    await page.set_viewport_size({"width": 1400, "height": 1000})
+
+    # A body on the path links to its row.
+    await paths.first.get_by_role("link", name=re.compile(r"\(FACT\)$")).click()
+    await expect(page.locator("#org-fact summary")).to_be_focused()
+    assert await page.locator("#org-fact").get_attribute("open") is not None
+
+    # Every kind of tie in words: a shared person, a seat held for another body, a unit.
+    offered = await page.locator("#connect-from option").evaluate_all("os => os.map(o => o.value)")
+    units = [(org["slug"], org["parent"]) for org in orgs().values() if org.get("parent")]
+    unit = next(pair for pair in units if set(pair) <= set(offered))
+    for source, target, kind in [("fact", "nasem", "SHARED_PERSON"), ("isct", "iccbba", "SEAT"),
+                                 (*unit, "UNIT")]:  # fmt: skip
+        answer = (await ask(tab.base, PATH_QUESTION, **{"from": source, "to": target}))["path"]
+        assert [tie["kind"] for tie in answer[0]["ties"]] == [kind]
+        await ask_page(tab, source, target)
+        await expect(result).to_contain_text("1 tie apart")
+        await expect(paths.first.locator(".tie")).to_have_attribute("data-kind", kind)
+        for words in tie_words(answer[0]["ties"][0]):
+            await expect(paths.first.locator(".tie")).to_contain_text(words)
+    await expect(paths.first.locator(".tie")).to_have_text("unit of")
+
+    # Nothing moved unasked: no layout shift without a recent input.
+    assert await unasked_shift(page) == 0
+    assert tab.paths("POST") == ["/graphql"] * 5  # the page, then one per question
+    tab.assert_clean()
+
+
+async def no_axe_violation(page: Any, state: str) -> None:
+    """axe-core (tests/test_page_audits.py's rules) finds nothing wrong in this state."""
+    if not AXE.is_file():
+        return  # the page audits report axe missing, loudly
+    # Evaluated, not a <script>: the page's CSP refuses inline scripts, as it should.
+    await page.evaluate(AXE.read_text(encoding="utf-8"))
+    violations = await axe_violations(page)
+    assert violations == [], f"axe violations ({state}):\n{described(violations)}"
+
+
+@pytest.mark.parametrize("viewport", [(1350, 940), (1100, 600), (375, 667)])
+async def test_partners_page_loads_with_no_layout_shift(tab: Tab, viewport: tuple[int, int]):
+    """Nothing moves as the page fills in, wherever the drawing and the connections sit (the
+    first size is Lighthouse's desktop; at the second the network's column scrolls)."""
+    width, height = viewport
+    await tab.page.set_viewport_size({"width": width, "height": height})
+    await open_partners(tab)
+    assert await unasked_shift(tab.page) == 0
+    tab.assert_clean()
+
+
+async def unasked_shift(page: Any) -> float:
+    """The layout shift so far that no input preceded (what CLS counts)."""
+    shift: float = await page.evaluate(
+        """() => new Promise(resolve => {
+            new PerformanceObserver(list => resolve(list.getEntries()
+                .filter(e => !e.hadRecentInput).reduce((sum, e) => sum + e.value, 0)))
+              .observe({type: 'layout-shift', buffered: true});
+            setTimeout(() => resolve(0), 500);  // no entry at all: nothing shifted
+        })"""
+    )
+    return shift
+
+
+async def set_year(tab: Tab, year: int | None) -> None:
+    """Move the slider from the keyboard to `year` (None: the last position, now), and wait
+    for the drawing of that year."""
+    slider = tab.page.get_by_label("Year", exact=True)
+    await slider.focus()
+    if year is None:
+        await tab.page.keyboard.press("End")
+        await expect(tab.page.locator("#network-year-value")).to_have_text("now")
+        await expect(tab.page.locator("#network-year-status")).to_contain_text("Now, all years")
+        return
+    await tab.page.keyboard.press("Home")
+    for _ in range(year - int(await slider.get_attribute("min") or 0)):
+        await tab.page.keyboard.press("ArrowRight")
+    await expect(tab.page.locator("#network-year-value")).to_have_text(str(year))
+    await expect(tab.page.locator("#network-year-status")).to_contain_text(f"At the end of {year}")
+
+
+async def test_partners_page_says_plainly_when_two_bodies_are_not_connected(tab: Tab):
+    """Today every body the selects offer is within 2 ties of ISCT (the API says so), so any
+    two are within 4: no pair of them is unconnected now. One is in a year when one of the
+    two did not stand yet: JACIE, founded in 1998 (the source), at the end of 1997."""
+    await open_partners(tab)
+    page = tab.page
+    offered = set(await page.locator("#connect-from option").evaluate_all(
+        "os => os.map(o => o.value).filter(Boolean)"
+    ))  # fmt: skip
+    near = await ask(tab.base, NEAR_ISCT)
+    reached = {e["node"]["organization"]["slug"] for e in near["neighborhood"]["edges"]}
+    assert offered - {"isct"} <= reached, "some body is further: test it with ISCT instead"
+
+    assert orgs()["jacie"]["founded_year"] == 1998
+    today = await ask(tab.base, PATH_QUESTION, **{"from": "ebmt", "to": "jacie"})
+    assert today["path"], "EBMT and JACIE are connected now"
+    then = await ask(tab.base, PATH_QUESTION, **{"from": "ebmt", "to": "jacie", "asOf": 1997})
+    assert then["path"] == []
+
+    await set_year(tab, 1997)
+    await ask_page(tab, "ebmt", "jacie")
+    result = page.locator("#connect-result")
+    await expect(result).to_have_text(
+        "There is no connection between European Society for Blood and Marrow Transplantation"
+        " (EBMT) and Joint Accreditation Committee-ISCT & EBMT (JACIE) within 4 ties at the end"
+        " of 1997."
+    )
+    await expect(page.locator("#connect-paths")).to_be_hidden()
+    assert await page.locator("#network .on-path, #network .path-line").count() == 0
+
+    # Back to now, the same question is asked again and answered.
+    await set_year(tab, None)
+    await expect(result).to_contain_text("EBMT and JACIE are 1 tie apart")
+    await expect(page.locator("#connect-paths > .path")).to_have_count(len(today["path"]))
+    tab.assert_clean()
+
+
+async def test_partners_network_year_slider_draws_the_network_of_that_year(tab: Tab):
+    await open_partners(tab)
+    page = tab.page
+    slider = page.get_by_label("Year", exact=True)
+    await expect(page.locator("#network-year-value")).to_have_text("now")
+    await expect(page.locator("#network-year-note")).to_contain_text("Undated facts")
+    assert await slider.get_attribute("aria-valuetext") == "now, all years"
+    dated = [a["year"] for a in dataset()["agreements"] if a.get("year")]
+    dated += [o["founded_year"] for o in dataset()["organizations"] if o.get("founded_year")]
+    assert await slider.get_attribute("min") == str(min(dated))
+    assert await slider.get_attribute("max") == str(max(dated) + 1)  # then, now
+    now_nodes, now_lines = await drawn(tab)
+
+    then = await ask(tab.base, STANDING, asOf=1997)
+    listed = then["cofounded"]["nodes"] + then["partners"]["nodes"]
+    standing = {"isct"} | {o["slug"] for o in listed}
+    cofoundings = {
+        frozenset((party["slug"], a["establishes"]["slug"]))
+        for a in then["agreements"]["nodes"]
+        if a["kind"] == "CO_FOUNDING" and a["establishes"]["slug"] in standing
+        for party in a["parties"]
+        if party["slug"] in standing
+    }
+    await set_year(tab, 1997)
+    assert await slider.get_attribute("aria-valuetext") == "the end of 1997"
+    nodes, lines = await drawn(tab)
+    assert nodes == standing
+    assert {ends for kind, ends in lines if kind == "cofounding"} == cofoundings
+    assert all(ends <= standing for _, ends in lines)
+    assert len(nodes) < len(now_nodes)
+    assert len(lines) < len(now_lines)
+    assert lines < now_lines  # undated seats and people stay
+    await expect(page.locator("#network-summary")).to_contain_text("At the end of 1997: ISCT and")
+    await page.locator(".network").screenshot(path=ARTIFACTS / "partners-network-1997.png")
+    await no_axe_violation(page, "the network of 1997")
+
+    # Back to now: the page's own answer, with no further request.
+    requests = len(tab.paths("POST"))
+    await set_year(tab, None)
+    assert await drawn(tab) == (now_nodes, now_lines)
+    assert len(tab.paths("POST")) == requests
     tab.assert_clean()

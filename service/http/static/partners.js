@@ -34,6 +34,45 @@ fragment Card on Organization {
   initiatives { id name kind recurrence year }
 }`;
 
+// The network as it stood at the end of a year (the year slider): the same three lists, each
+// body with only what the drawing needs and only the agreements that stood then. Asked once
+// per year chosen; "now" is the page's own answer and asks nothing more.
+const YEAR_QUERY = `query NetworkAsOf($asOf: Int!) {
+  society: organizations(first: 1, filter: {category: SELF}, asOf: $asOf) { nodes { id slug name acronym } }
+  cofounded: organizations(first: 100, filter: {category: CO_FOUNDED}, asOf: $asOf) { nodes { ...Tied } }
+  partners: organizations(first: 100, filter: {category: PARTNER}, asOf: $asOf) { nodes { ...Tied } }
+}
+
+fragment Tied on Organization {
+  id slug name acronym category
+  units { id slug }
+  agreements(asOf: $asOf) {
+    id kind year title parties { id slug name acronym category } establishes { id slug }
+  }
+  representatives { id person { id slug name } }
+  delegates { id role person { id name } organization { id slug name acronym parent { id slug } } }
+  cofounders { id slug name acronym category }
+}`;
+
+// "How are these connected?": every shortest chain of ties between two bodies, at most
+// MAX_HOPS, in the year the network shows (asOf: null is now); the first MOST_PATHS of them.
+const MAX_HOPS = 4;
+const MOST_PATHS = 10;
+const PATH_QUERY = `query HowConnected($from: String!, $to: String!, $asOf: Int) {
+  path(from: $from, to: $to, maxHops: ${MAX_HOPS}, asOf: $asOf, first: ${MOST_PATHS}) {
+    length
+    organizations { slug name acronym parent { slug } }
+    ties {
+      kind
+      from { slug parent { slug } }
+      to { slug parent { slug } }
+      agreement { title year kind establishes { slug parent { slug } } }
+      person { name }
+      seats { role organization { slug name acronym } onBehalfOf { slug name acronym } }
+    }
+  }
+}`;
+
 const GROUPS = {
   CO_FOUNDED: { title: "Co-founded by ISCT", empty: "No co-founded organization matches these filters." },
   PARTNER: { title: "Partner organizations", empty: "No partner organization matches these filters." },
@@ -112,11 +151,12 @@ function listSentence(items) {
 
 // ---------------------------------------------------------------------------- the request
 
-async function fetchPage() {
+/** One GraphQL request: its data, or an Error with the API's messages. */
+async function graphql(query, operationName, variables) {
   const response = await fetch("graphql", {
     method: "POST",
     headers: { "Content-Type": "application/json", Accept: "application/json" },
-    body: JSON.stringify({ query: QUERY, operationName: "PartnersPage" }),
+    body: JSON.stringify(variables ? { query, operationName, variables } : { query, operationName }),
   });
   let body;
   try {
@@ -130,6 +170,8 @@ async function fetchPage() {
   if (!response.ok || !body.data) throw new Error(`the API answered ${response.status}`);
   return body.data;
 }
+
+const fetchPage = () => graphql(QUERY, "PartnersPage");
 
 // ---------------------------------------------------------------------------- organizations
 
@@ -362,7 +404,7 @@ function reveal(slug) {
  * not "an agreement with ISCT" as lines: co-foundings, representatives shared by two bodies,
  * seats held for a body on an ISCT body, and agreements between two other bodies. The
  * agreement with ISCT places each body in its group of the ring instead of drawing a star. */
-function networkOf(orgs, isct) {
+function networkOf(orgs, isct, year = null) {
   const nodes = new Map();
   const edges = new Map();
   const owner = new Map(); // a listed body or any of its units -> the listed body
@@ -388,9 +430,19 @@ function networkOf(orgs, isct) {
     edges.set(key, edge);
   };
 
+  // In a year, a co-founding is drawn only if its agreement stood then (the founders' lists
+  // of agreements are already as of that year).
+  const founded = new Set();
+  for (const org of orgs) {
+    for (const agreement of org.agreements) {
+      if (agreement.kind !== "CO_FOUNDING" || !agreement.establishes) continue;
+      for (const party of agreement.parties) founded.add(`${party.slug} ${agreement.establishes.slug}`);
+    }
+  }
   const seats = new Map(); // person slug -> { name, the listed bodies they sit at }
   for (const org of orgs) {
     for (const founder of org.cofounders) {
+      if (year !== null && !founded.has(`${founder.slug} ${org.slug}`)) continue;
       addEdge("cofounding", owner.get(founder.slug), org.slug, `${shortName(founder)} co-founded ${shortName(org)}`);
     }
     for (const agreement of org.agreements) {
@@ -422,7 +474,7 @@ function networkOf(orgs, isct) {
       }
     }
   }
-  return { nodes: [...nodes.values()], edges: [...edges.values()] };
+  return { nodes: [...nodes.values()], edges: [...edges.values()], owner, year };
 }
 
 /** The listed partners' groups on the ring, in KIND_ORDER ("NONE" last), each in name order. */
@@ -568,12 +620,14 @@ function drawNetwork(svg, network) {
       : s("g", attributes, title, circle, label);
     nodeLayer.append(node.element);
   }
-  svg.replaceChildren(bands, edgeLayer, nodeLayer);
+  network.pathLayer = s("g", { class: "path-lines", "aria-hidden": "true" });
+  svg.replaceChildren(bands, edgeLayer, network.pathLayer, nodeLayer);
   return groups;
 }
 
 /** The figure's caption, with the same counts as the list. */
 function networkSummary(network, groups, listed) {
+  const year = network.year;
   const count = (kind) => network.edges.filter((edge) => edge.kind === kind).length;
   const ring = groups.map((group) => `${GROUP_NAMES[group.kind] || kindLabel(group.kind)}: ${group.nodes.length}`);
   const inner = network.nodes.filter((node) => node.category === "CO_FOUNDED").length;
@@ -584,7 +638,8 @@ function networkSummary(network, groups, listed) {
   ];
   if (count("agreement")) lines.push(plural(count("agreement"), "other agreement", "other agreements"));
   return (
-    `ISCT and the ${listed} organizations listed: the ${inner} it co-founded inside, the ` +
+    (year === null ? "" : `At the end of ${year}: `) +
+    `ISCT and the ${listed} organizations ${year === null ? "listed" : "standing"}: the ${inner} it co-founded inside, the ` +
     `${listed - inner} partners on the ring by their agreement with ISCT (${ring.join("; ")}). ` +
     `Lines: ${listSentence(lines)}.`
   );
@@ -657,6 +712,259 @@ function restoreFilters() {
   }
 }
 
+// ---------------------------------------------------------------------------- the year
+
+/** The first and last years the answer dates (foundings and agreements), or null. */
+function datedYears(orgs) {
+  const years = orgs
+    .flatMap((org) => [org.foundedYear, ...org.agreements.map((agreement) => agreement.year)])
+    .filter((year) => typeof year === "number");
+  return years.length ? [Math.min(...years), Math.max(...years)] : null;
+}
+
+/** The year slider: from the first dated year to the last, then one more position, "now"
+ * (the default: the page's own answer). Each other year is asked for once, after the thumb
+ * rests for a moment, and drawn with `redraw(year, data)`; `redraw(null)` draws now. */
+function setUpYears(orgs, redraw) {
+  const slider = document.getElementById("network-year");
+  const shown = document.getElementById("network-year-value");
+  const status = document.getElementById("network-year-status");
+  const range = datedYears(orgs);
+  if (!range) {
+    slider.closest(".era").hidden = true; // nothing dated: every year is now
+    return;
+  }
+  const [first, last] = range;
+  const now = last + 1;
+  slider.min = String(first);
+  slider.max = String(now);
+  slider.value = String(now);
+  slider.disabled = false;
+  const answers = new Map(); // year -> the promise of its answer
+  let wanted = null;
+  let timer;
+
+  async function load(year) {
+    wanted = year;
+    if (year === null) {
+      status.classList.remove("failed");
+      status.textContent = redraw(null);
+      return;
+    }
+    if (!answers.has(year)) answers.set(year, graphql(YEAR_QUERY, "NetworkAsOf", { asOf: year }));
+    try {
+      const data = await answers.get(year);
+      if (wanted !== year) return; // the thumb has moved on
+      status.classList.remove("failed");
+      status.textContent = redraw(year, data);
+    } catch (error) {
+      answers.delete(year);
+      if (wanted !== year) return;
+      status.classList.add("failed");
+      status.textContent = `The network at the end of ${year} could not be loaded: ${error.message}.`;
+    }
+  }
+
+  slider.addEventListener("input", () => {
+    const year = Number(slider.value) === now ? null : Number(slider.value);
+    shown.textContent = year === null ? "now" : String(year);
+    slider.setAttribute("aria-valuetext", year === null ? "now, all years" : `the end of ${year}`);
+    clearTimeout(timer);
+    timer = setTimeout(() => load(year), 120);
+  });
+}
+
+// ---------------------------------------------------------------------------- connections
+
+const KIND_SHORT = { MEMORANDUM_OF_UNDERSTANDING: "MOU" };
+const fullName = (org) => (org.acronym ? `${org.name} (${org.acronym})` : org.name);
+
+/** The bodies the selects offer: ISCT, the listed ones, then every other body the answer
+ * names (units and related bodies, as agreements' parties and seats' bodies), each once. */
+function connectOptions(data, orgs) {
+  const seen = new Map();
+  const add = (org) => {
+    if (org && org.slug && org.name && !seen.has(org.slug)) seen.set(org.slug, org);
+  };
+  const society = data.society.nodes;
+  const listed = [...society, ...orgs];
+  listed.forEach(add);
+  for (const org of orgs) {
+    org.agreements.forEach((agreement) => agreement.parties.forEach(add));
+    for (const seat of org.representatives) {
+      add(seat.onBehalfOf);
+      seat.person.representations.forEach((other) => add(other.organization));
+    }
+    org.delegates.forEach((seat) => add(seat.organization));
+    org.cofounders.forEach(add);
+  }
+  const byName = (a, b) => a.name.localeCompare(b.name);
+  const listedSlugs = new Set(listed.map((org) => org.slug));
+  const groups = [
+    { label: "ISCT", orgs: society },
+    { label: GROUPS.CO_FOUNDED.title, orgs: orgs.filter((org) => org.category === "CO_FOUNDED") },
+    { label: GROUPS.PARTNER.title, orgs: orgs.filter((org) => org.category === "PARTNER") },
+    { label: "Units and related bodies", orgs: [...seen.values()].filter((org) => !listedSlugs.has(org.slug)).sort(byName) },
+  ];
+  return { groups: groups.filter((group) => group.orgs.length), bySlug: seen };
+}
+
+/** Is `org` the body `end` of a step, or one of its units (a tie rolled up)? */
+const sideOf = (org, end) => Boolean(org) && (org.slug === end.slug || org.parent?.slug === end.slug);
+
+/** What ties step a -> b, in words: [what, details or null]. */
+function describeTie(tie, a, b) {
+  const agreement = tie.agreement;
+  const person = tie.person?.name || "Someone";
+  const seats = tie.seats || [];
+  switch (tie.kind) {
+    case "AGREEMENT": {
+      const kind = KIND_SHORT[agreement.kind] || kindLabel(agreement.kind);
+      return [`${kind}${agreement.year ? ` ${agreement.year}` : ""}: ${agreement.title}`, null];
+    }
+    case "CO_FOUNDING": {
+      const when = agreement.year ? ` (${agreement.year})` : "";
+      return [sideOf(agreement.establishes, b) ? `co-founded${when}` : `co-founded by${when}`, agreement.title];
+    }
+    case "UNIT": {
+      const unit = tie.from.parent?.slug === tie.to.slug ? tie.from : tie.to;
+      return [unit.slug === a.slug ? "unit of" : "has as a unit", null];
+    }
+    case "SHARED_PERSON":
+      return [
+        `${person} sits on both`,
+        seats.map((seat) => `${seat.role} (${shortName(seat.organization)})`).join("; ") || null,
+      ];
+    case "SEAT": {
+      const [seat] = seats;
+      if (!seat) return [`${person} holds a seat for the other`, null];
+      const at = shortName(seat.organization);
+      return [`${person}: ${seat.role} (a seat at ${at} on behalf of ${shortName(seat.onBehalfOf)})`, null];
+    }
+    default:
+      return [kindLabel(tie.kind).toLowerCase(), null];
+  }
+}
+
+/** One path: each body, and between two bodies what ties them. A listed body links to its
+ * row. */
+function pathItem(path, listed) {
+  const steps = [];
+  path.organizations.forEach((org, i) => {
+    const name = listed.has(org.slug)
+      ? h("a", { href: `#org-${org.slug}`, text: fullName(org) })
+      : h("span", { text: fullName(org) });
+    steps.push(h("li", { class: "stop", "data-slug": org.slug }, name));
+    const tie = path.ties[i];
+    if (!tie) return;
+    const [what, detail] = describeTie(tie, org, path.organizations[i + 1]);
+    steps.push(
+      h(
+        "li",
+        { class: `tie tie-${tie.kind}`, "data-kind": tie.kind },
+        h("span", { class: "tie-what", text: what }),
+        detail ? h("span", { class: "tie-detail", text: detail }) : null,
+      ),
+    );
+  });
+  return h("li", { class: "path" }, h("ol", { class: "chain" }, steps));
+}
+
+/** Marks the bodies of the paths shown, and draws their steps, on the network; a unit is
+ * marked as the body it belongs to. */
+function highlight(view) {
+  const network = view.network;
+  if (!network.pathLayer) return;
+  network.pathLayer.replaceChildren();
+  for (const node of network.nodes) node.element.classList.remove("on-path");
+  if (!view.paths) return;
+  const bySlug = new Map(network.nodes.map((node) => [node.slug, node]));
+  const drawn = (org) =>
+    bySlug.get(network.owner.get(org.slug)) || (org.parent && bySlug.get(network.owner.get(org.parent.slug)));
+  const lines = new Set();
+  for (const path of view.paths) {
+    const stops = path.organizations.map(drawn);
+    stops.forEach((node) => node && node.element.classList.add("on-path"));
+    for (let i = 1; i < stops.length; i++) {
+      const [a, b] = [stops[i - 1], stops[i]];
+      const key = a && b ? [a.slug, b.slug].sort().join(" ") : "";
+      if (!key || a === b || lines.has(key)) continue;
+      lines.add(key);
+      network.pathLayer.append(
+        s("line", { class: "path-line", x1: a.x, y1: a.y, x2: b.x, y2: b.y, "data-from": a.slug, "data-to": b.slug }),
+      );
+    }
+  }
+}
+
+/** "How are these connected?": the form, its answer in words, and the paths on the drawing.
+ * Returns `again()`, which asks the last question again (for another year). */
+function setUpConnections(data, orgs, view) {
+  const form = document.getElementById("connect");
+  const from = document.getElementById("connect-from");
+  const to = document.getElementById("connect-to");
+  const result = document.getElementById("connect-result");
+  const list = document.getElementById("connect-paths");
+  const options = connectOptions(data, orgs);
+  const listed = new Set(orgs.map((org) => org.slug));
+  for (const select of [from, to]) {
+    select.append(
+      ...options.groups.map((group) =>
+        h("optgroup", { label: group.label }, group.orgs.map((org) => h("option", { value: org.slug, text: fullName(org) }))),
+      ),
+    );
+  }
+  let asked = 0;
+  let question = null;
+
+  async function ask() {
+    const ticket = ++asked;
+    const year = view.network.year ?? null;
+    const [a, b] = [options.bySlug.get(question.from), options.bySlug.get(question.to)];
+    const inYear = year === null ? "" : ` at the end of ${year}`;
+    result.textContent = `Looking for how ${shortName(a)} and ${shortName(b)} are connected${inYear}…`;
+    let paths;
+    try {
+      const answer = await graphql(PATH_QUERY, "HowConnected", { from: a.slug, to: b.slug, asOf: year });
+      paths = answer.path;
+    } catch (error) {
+      if (ticket !== asked) return;
+      view.paths = null;
+      highlight(view);
+      list.hidden = true;
+      result.textContent = `Could not find out how they are connected: ${error.message}.`;
+      return;
+    }
+    if (ticket !== asked) return; // a newer question was asked meanwhile
+    view.paths = paths.length ? paths : null;
+    highlight(view);
+    list.replaceChildren(...paths.map((path) => pathItem(path, listed)));
+    list.hidden = !paths.length || paths[0].length === 0;
+    if (!paths.length) {
+      result.textContent = `There is no connection between ${fullName(a)} and ${fullName(b)} within ${MAX_HOPS} ties${inYear}.`;
+    } else if (paths[0].length === 0) {
+      result.textContent = `${fullName(a)} is chosen twice: choose two different bodies.`;
+    } else {
+      const count =
+        paths.length === 1
+          ? "one shortest path"
+          : `${paths.length === MOST_PATHS ? "the first " : ""}${paths.length} shortest paths`;
+      result.textContent =
+        `${shortName(a)} and ${shortName(b)} are ${plural(paths[0].length, "tie", "ties")} apart${inYear}: ` +
+        `${count}, marked on the network.`;
+    }
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    question = { from: from.value, to: to.value };
+    ask();
+  });
+  return () => {
+    if (question) ask();
+  };
+}
+
 // ---------------------------------------------------------------------------- the page
 
 function show(orgs, network, totals) {
@@ -721,20 +1029,33 @@ async function main() {
   kinds.sort((a, b) => kindLabel(a).localeCompare(kindLabel(b)));
   controls.kind.append(...kinds.map((kind) => h("option", { value: kind, text: kindLabel(kind) })));
 
-  // ISCT itself, the drawing's centre: the organization of category SELF.
+  // ISCT itself, the drawing's centre: the organization of category SELF. The drawing shows
+  // now, or the year the slider chose (`view.network.year`).
+  const view = { network: null, paths: null };
+  const svg = document.getElementById("network");
+  const summary = document.getElementById("network-summary");
+  /** Draws the network of `list` around `centre` (for `year`, null for now); says what it drew. */
+  const draw = (list, centre, year) => {
+    const network = centre ? networkOf(list, centre, year) : { nodes: [], edges: [], owner: new Map(), year };
+    network.listed = new Set(list.map((org) => org.slug));
+    view.network = network;
+    if (!centre) {
+      svg.replaceChildren();
+      summary.textContent = year === null ? "" : `ISCT did not stand yet at the end of ${year}.`;
+      return summary.textContent;
+    }
+    const groups = drawNetwork(svg, network);
+    summary.textContent = networkSummary(network, groups, list.length);
+    const when = year === null ? "Now, all years" : `At the end of ${year}`;
+    return `${when}: ${plural(network.nodes.length, "body", "bodies")} and ${plural(network.edges.length, "line", "lines")} drawn.`;
+  };
   const [society] = data.society.nodes;
-  const network = society ? networkOf(orgs, society) : { nodes: [], edges: [] };
-  network.listed = new Set(orgs.map((org) => org.slug));
-  if (society) {
-    const groups = drawNetwork(document.getElementById("network"), network);
-    document.getElementById("network-summary").textContent = networkSummary(network, groups, orgs.length);
-  } else {
-    document.querySelector(".network").hidden = true; // no centre to draw around
-  }
+  draw(orgs, society, null);
+  if (!society) document.querySelector(".network").hidden = true; // no centre to draw around
 
   restoreFilters();
   const update = () => {
-    show(orgs, network, totals);
+    show(orgs, view.network, totals);
     saveFilters();
   };
   form.addEventListener("input", update);
@@ -758,7 +1079,20 @@ async function main() {
     if (match) reveal(decodeURIComponent(match[1]));
   };
   window.addEventListener("hashchange", fromHash);
-  show(orgs, network, totals);
+  if (society) {
+    const again = setUpConnections(data, orgs, view);
+    setUpYears(orgs, (year, yearData) => {
+      const said =
+        year === null
+          ? draw(orgs, society, null)
+          : draw([...yearData.cofounded.nodes, ...yearData.partners.nodes], yearData.society.nodes[0], year);
+      show(orgs, view.network, totals);
+      highlight(view);
+      again(); // the question shown, for this year
+      return said;
+    });
+  }
+  show(orgs, view.network, totals);
   fromHash();
   document.body.dataset.ready = "true";
 }
