@@ -719,8 +719,6 @@ async def test_partners_page_says_how_two_bodies_are_connected(tab: Tab):
             await expect(paths.first.locator(".tie")).to_contain_text(words)
     await expect(paths.first.locator(".tie")).to_have_text("unit of")
 
-    # Nothing moved unasked: no layout shift without a recent input.
-    assert await unasked_shift(page) == 0
     assert tab.paths("POST") == ["/graphql"] * 5  # the page, then one per question
     tab.assert_clean()
 
