@@ -399,11 +399,13 @@ async def test_every_curated_neighborhood(gql: GraphQL, reference: Reference):
 
 
 async def test_curated_neighborhoods_by_kind_of_tie(gql: GraphQL, reference: Reference):
-    """Neighbourhoods of the bodies with units, people and seats, under each `via` subset."""
+    """Neighbourhoods of the bodies with units, people and seats, under each `via` subset,
+    some `agreementKinds`, and the default hops."""
     bodies = ("isct", "fact", "nasem", "nasem-forum-on-regenerative-medicine", "carm", "jacie")
     questions: list[dict[str, Any]] = [
         {"of": of, "hops": 6, "via": list(via)} for of in bodies for via in VIA_SUBSETS
     ]
+    questions += [{"of": of} for of in bodies]  # hops 2 and first 100, the defaults
     questions += [
         {"of": "isct", "hops": 1, "via": ["AGREEMENT"], "agreementKinds": [kind]}
         for kind in ("CO_FOUNDING", "COLLABORATION", "MEMBERSHIP", "PARTICIPATION")
@@ -584,6 +586,7 @@ async def test_a_unit_founded_later_ties_its_parent_only_from_then(
         ("neighborhood", {"of": "isct", "hops": 7}, "hops"),
         ("neighborhood", {"of": "isct", "hops": -1}, "hops"),
         ("neighborhood", {"of": "isct", "first": 101}, "first"),
+        ("neighborhood", {"of": "isct", "first": -1}, "first"),
         ("neighborhood", {"of": "isct", "via": []}, "via"),
     ],
 )
