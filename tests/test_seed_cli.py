@@ -63,6 +63,7 @@ TABLES = (
     "initiative_organization",
     "dataset_revision",
     "search_index",
+    "graph_tie",
 )
 # The organization the brief's examples edit; any organization with a one-line description,
 # a category and at least one quote would do.

@@ -32,6 +32,7 @@ from service.data.models import (
 from service.data.revision import announce
 from service.data.search_index import rebuild_search_index
 from service.data.text import fold
+from service.data.ties import rebuild_ties
 
 SECTIONS = ("organizations", "people", "agreements", "representations", "initiatives")
 Values = dict[str, Any]
@@ -511,6 +512,8 @@ async def apply(conn: AsyncConnection, plan: Plan, progress: Progress | None = N
         await _prune(conn, plan)
     step("search index")
     await rebuild_search_index(conn)
+    step("ties")
+    await rebuild_ties(conn)
     await _bump_revision(conn)
     # Fresh planner statistics: without them SQLite probes a low-selectivity index (kind)
     # instead of the batch key, and one loader batch took 0.8 s instead of 1 ms at 100k.

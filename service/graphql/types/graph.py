@@ -67,7 +67,7 @@ class Tie:
     def of(cls, row: Any, from_: Organization, to: Organization) -> Self:
         seats = [seat for seat in (row.seat_a, row.seat_b) if seat is not None]
         return cls(
-            kind=TieKind[graph.TieKind(row.rank).name],
+            kind=TieKind[graph.TieKind(row.kind).name],
             from_=from_,
             to=to,
             agreement_id=row.agreement_id,
