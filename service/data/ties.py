@@ -86,16 +86,22 @@ def _row(
 
 def rebuild_sql(dialect: str) -> str:
     """One statement: every tie, both directions, rolled up, with its `since`."""
-    party_founded = (
-        "(SELECT max(po.founded_year) FROM agreement_party pp JOIN organization po "
-        "ON po.id = pp.organization_id WHERE pp.agreement_id = ag.id)"
+    # Each agreement's `since`, worked out once: the latest of its year, its parties' and
+    # its established body's founding years.
+    dated = (
+        "party_years AS (SELECT pp.agreement_id, max(po.founded_year) AS founded "
+        "FROM agreement_party pp JOIN organization po ON po.id = pp.organization_id "
+        "GROUP BY pp.agreement_id), "
+        "dated AS (SELECT ag.id, ag.slug, ag.kind, ag.year, ag.establishes_id, "
+        f"{later(later('ag.year', 'py.founded'), 'eo.founded_year')} AS since "
+        "FROM agreement ag LEFT JOIN party_years py ON py.agreement_id = ag.id "
+        "LEFT JOIN organization eo ON eo.id = ag.establishes_id)"
     )
-    established = "(SELECT eo.founded_year FROM organization eo WHERE eo.id = ag.establishes_id)"
-    agreement_since = later(later("ag.year", party_founded), established)
+    agreement_since = "ag.since"
     branches = [
         _row("p1.organization_id", "p2.organization_id", TieKind.AGREEMENT, "ag.slug",
              agreement_since, agreement=True)
-        + " FROM agreement ag JOIN agreement_party p1 ON p1.agreement_id = ag.id "
+        + " FROM dated ag JOIN agreement_party p1 ON p1.agreement_id = ag.id "
         "JOIN agreement_party p2 ON p2.agreement_id = ag.id "
         "AND p2.organization_id <> p1.organization_id",
     ]  # fmt: skip
@@ -103,7 +109,7 @@ def rebuild_sql(dialect: str) -> str:
                  ("ag.establishes_id", "p.organization_id")):  # fmt: skip
         branches.append(
             _row(a, b, TieKind.CO_FOUNDING, "ag.slug", agreement_since, agreement=True)
-            + " FROM agreement ag JOIN agreement_party p ON p.agreement_id = ag.id "
+            + " FROM dated ag JOIN agreement_party p ON p.agreement_id = ag.id "
             f"WHERE ag.kind = '{AgreementKind.CO_FOUNDING.value}' "
             "AND ag.establishes_id IS NOT NULL AND p.organization_id <> ag.establishes_id"
         )
@@ -145,7 +151,7 @@ def rebuild_sql(dialect: str) -> str:
             + " FROM organization u JOIN organization pa ON pa.id = u.parent_id"
         )
     return (
-        f"WITH base AS ({' UNION ALL '.join(branches)}), ends AS ({ends}) "
+        f"WITH {dated}, base AS ({' UNION ALL '.join(branches)}), ends AS ({ends}) "
         f"INSERT INTO graph_tie ({', '.join(COLUMNS)}) {' UNION ALL '.join(rolled)}"
     )
 
