@@ -13,6 +13,9 @@ from service.graphql.types.source import SourceExcerpt
 
 @strawberry.type(description="An agreement between organizations, with the year it began.")
 class Agreement(Node):
+    slug: str = strawberry.field(
+        description='Stable key, as the dataset file names it, e.g. "isct-ebmt-mou-2019".'
+    )
     db_id: strawberry.Private[int]
     establishes_id: strawberry.Private[int | None]
     kind: AgreementKind = strawberry.field(description="What kind of agreement this is.")

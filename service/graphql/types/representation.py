@@ -15,6 +15,9 @@ from service.graphql.types.source import SourceExcerpt
 
 @strawberry.type(description="A seat: a person at a body, on behalf of another body.")
 class Representation(Node):
+    slug: str = strawberry.field(
+        description='Stable key, as the dataset file names it, e.g. "patrick-hanley--fact".'
+    )
     db_id: strawberry.Private[int]
     person_id: strawberry.Private[int]
     organization_id: strawberry.Private[int]
