@@ -22,12 +22,12 @@ from typing import Any
 import pytest
 
 from tests.conftest import RECORDER, GraphQL
-from tests.utils import bad_user_inputs, global_id, ok
+from tests.utils import bad_user_inputs, ok
 from tests.utils.graph_reference import KINDS, Network, Rows, read_rows, standing_agreements
 
 pytestmark = pytest.mark.read_only
 
-TIE = "kind from { slug } to { slug } agreement { id } person { slug } seats { id }"
+TIE = "kind from { slug } to { slug } agreement { slug } person { slug } seats { slug }"
 PATH = f"length organizations {{ slug }} ties {{ {TIE} }}"
 NEIGHBORHOOD = f"""totalCount
   edges {{ cursor node {{ distance organization {{ slug }} via {{ {TIE} }} }} }}
@@ -248,9 +248,7 @@ async def test_a_unit_ties_its_parent(gql: GraphQL, reference: Reference):
         assert answer == reference.paths(question), question
         assert [p["length"] for p in answer] == [1], question
     (membership,) = got[2]
-    assert membership["ties"][0]["agreement"] == {
-        "id": global_id("Agreement:isct-nasem-forum-membership")
-    }
+    assert membership["ties"][0]["agreement"] == {"slug": "isct-nasem-forum-membership"}
     assert got[5][0]["ties"][0]["kind"] == "UNIT"
 
 
@@ -519,10 +517,8 @@ async def check_lists(gql: GraphQL, reference: Reference, year: int, owners: Ite
     listed, total = await every_node(gql, "organizations", "slug", year)
     assert sorted(n["slug"] for n in listed) == sorted(orgs)
     assert total == len(orgs)
-    listed, total = await every_node(gql, "agreements", "id", year)
-    assert sorted(n["id"] for n in listed) == sorted(
-        global_id(f"Agreement:{s}") for s in agreements
-    )
+    listed, total = await every_node(gql, "agreements", "slug", year)
+    assert sorted(n["slug"] for n in listed) == sorted(agreements)
     assert total == len(agreements)
     rows = reference.rows
     for owner in owners:
@@ -532,14 +528,12 @@ async def check_lists(gql: GraphQL, reference: Reference, year: int, owners: Ite
         body = ok(
             await gql(
                 "query($slug: String!, $year: Int!) {"
-                " organization(slug: $slug) { agreements(asOf: $year) { id year } } }",
+                " organization(slug: $slug) { agreements(asOf: $year) { slug year } } }",
                 {"slug": owner, "year": year},
             )
         )
         listed = body["organization"]["agreements"]
-        assert sorted(a["id"] for a in listed) == sorted(
-            global_id(f"Agreement:{s}") for s in own & agreements
-        ), owner
+        assert sorted(a["slug"] for a in listed) == sorted(own & agreements), owner
         years = [(a["year"] is None, a["year"] or 0) for a in listed]
         assert years == sorted(years), owner
 

@@ -6,9 +6,8 @@ docs/graph.md words them (base ties, the one-level roll-up, the `asOf` rule), an
 graph search to networkx. Nothing here shares code with service/data: a mistake in the
 service's SQL cannot be repeated here by construction.
 
-Answers are rendered in the shape the GraphQL API returns (organizations and people by slug,
-agreements and seats by global ID, as they expose no slug), so a test compares whole answers
-with `==`.
+Answers are rendered in the shape the GraphQL API returns (everything by slug), so a test
+compares whole answers with `==`.
 """
 
 import itertools
@@ -20,8 +19,6 @@ from typing import Any
 import networkx as nx
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
-
-from tests.utils import global_id
 
 # TieKind, in the order docs/graph.md gives (the first tie between two bodies wins by it).
 KINDS = ("AGREEMENT", "CO_FOUNDING", "UNIT", "SHARED_PERSON", "SEAT")
@@ -285,14 +282,11 @@ class Network:
             "agreement": (
                 None
                 if tie.agreement is None
-                else {"id": global_id(f"Agreement:{self.rows.agreements[tie.agreement].slug}")}
+                else {"slug": self.rows.agreements[tie.agreement].slug}
             ),
             "person": None if tie.person is None else {"slug": self.rows.people[tie.person]},
             # Null, not [], for the kinds that name no seat (the field's description).
-            "seats": [
-                {"id": global_id(f"Representation:{self.rows.seats[s].slug}")} for s in tie.seats
-            ]
-            or None,
+            "seats": [{"slug": self.rows.seats[s].slug} for s in tie.seats] or None,
         }
 
     def path_sequences(self, source: str, target: str, max_hops: int) -> list[list[str]]:
