@@ -152,7 +152,8 @@ class Question:
 
 def questions(dialect: str, source: str, target: str) -> list[Question]:
     """`path` and `neighborhood` as the resolvers ask them (service/graphql/questions.py:
-    `first` paths by default, a page of `first + 1` neighbours to know if there is more)."""
+    `first` paths by default, a page of `first + 1` neighbours to know if there is more),
+    with the parameters built by the question itself, as service/data/graph.py does."""
     everything = graph.Question()
 
     def paths_of(rows: Sequence[Any]) -> list[list[str]]:
@@ -172,7 +173,7 @@ def questions(dialect: str, source: str, target: str) -> list[Question]:
             PATH_QUERY,
             {"from": source, "to": target},
             graph.path_statement(dialect, everything, MAX_HOPS),
-            {"source": source, "target": target, "first": PATHS, "max_hops": MAX_HOPS},
+            everything.parameters(source=source, target=target, first=PATHS, max_hops=MAX_HOPS),
             lambda body: [[o["slug"] for o in p["organizations"]] for p in body["path"]],
             paths_of,
         ),
@@ -181,7 +182,7 @@ def questions(dialect: str, source: str, target: str) -> list[Question]:
             NEIGHBORHOOD_QUERY,
             {"of": source},
             graph.neighborhood_statement(dialect, everything, after=False),
-            {"source": source, "hops": HOPS, "limit": FIRST + 1},
+            everything.parameters(source=source, hops=HOPS, limit=FIRST + 1),
             lambda body: [
                 [e["node"]["organization"]["slug"], e["node"]["via"]["kind"]]
                 for e in body["neighborhood"]["edges"]
