@@ -32,7 +32,7 @@ from service.data.models import (
 from service.data.revision import announce
 from service.data.search_index import rebuild_search_index
 from service.data.text import fold
-from service.data.ties import rebuild_ties
+from service.data.ties import rebuild_ties, settle_ties
 
 SECTIONS = ("organizations", "people", "agreements", "representations", "initiatives")
 Values = dict[str, Any]
@@ -543,6 +543,8 @@ async def load(
             await transaction.rollback()
         else:
             await transaction.commit()
+    if not dry_run and the_plan.has_changes:
+        await settle_ties(for_writes(engine))
     return the_plan
 
 
