@@ -3,9 +3,10 @@
 SQLite: the database file that `python -m service seed [--synthetic N]` wrote, copied for
 each run so the cache never sees the app's WAL. PostgreSQL: a `pg_dump -Fc` of the database
 that command loaded into the throwaway server, restored into the next run's throwaway
-server (then ANALYZEd, as the loader does). A cache key holds the dataset and a hash of what
-decides its contents: `service/data/synthetic.py` (or `seed/partners.yaml` for the curated
-one) and `service/data/migrations/`; a changed file gives a new key, and stale entries go.
+server (then vacuumed and analyzed, as a load leaves it). A cache key holds the dataset and
+a hash of what decides its contents: `service/data/synthetic.py` (or `seed/partners.yaml`
+for the curated one) and `service/data/migrations/`; a changed file gives a new key, and
+stale entries go.
 """
 
 import hashlib
@@ -115,7 +116,7 @@ def prepare_postgresql(cluster: Cluster, dataset: Dataset) -> str:
     cluster.client("createdb", database)
     if dump.exists():
         cluster.client("pg_restore", "--no-owner", "-j", "2", "-d", database, str(dump))
-        cluster.client("psql", "-d", database, "-qc", "ANALYZE")
+        cluster.client("psql", "-d", database, "-qc", "VACUUM (ANALYZE)")
     else:
         dataset.seed(cluster.server.url(database))
         building = directory / f"building-{dataset.name}.dump"
