@@ -1277,7 +1277,15 @@ async def test_cursors_from_one_page_used_on_another(pair: Pair) -> None:
 # --- queries generated from the schema ---------------------------------------------------
 
 SDL = schema_sdl()
-QUERY_FIELDS = tuple(graphql.build_schema(SDL).query_type.fields)  # type: ignore[union-attr]
+# The graph questions (path, neighborhood) are answered by the same resolvers in both apps,
+# so comparing them proves nothing; tests/test_graph.py checks them against networkx. Left
+# in, a generated query holding one falls back whole, and the compiler goes untested.
+GRAPH_QUESTIONS = ("path", "neighborhood")
+QUERY_FIELDS = tuple(
+    name
+    for name in graphql.build_schema(SDL).query_type.fields  # type: ignore[union-attr]
+    if name not in GRAPH_QUESTIONS
+)
 GENERATED = hypothesis_settings(
     max_examples=150,
     deadline=None,
@@ -1429,8 +1437,11 @@ def test_generated_queries(
         f"{answered['compiled']} answered by one compiled statement, {answered['resolvers']} "
         f"by the resolvers; HTTP statuses {dict(sorted(statuses.items()))}"
     )
-    # Most generated queries are valid and within limits: some must have compiled.
-    assert answered["compiled"] >= total // 10, answered
+    # With the dataset's values most generated queries are valid and within limits: a tenth
+    # at least must have compiled. With any values most name IDs, slugs or cursors that do
+    # not exist or do not parse, which the compiler leaves to the resolvers' refusals; it
+    # must still have answered some.
+    assert answered["compiled"] >= (total // 10 if values else 1), answered
 
 
 # --- every request the rest of the session sent -------------------------------------------
