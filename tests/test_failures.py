@@ -7,8 +7,11 @@ stopped in the database, not left running after its 503. And one fault reads the
 both engines.
 """
 
+import gc
 import logging
 import time
+import warnings
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -97,7 +100,23 @@ async def test_a_missing_table_is_internal_with_a_request_id_on_both_engines(dat
     assert "initiative_organization" not in response.text
 
 
+ABANDONED = "ignore:coroutine .* was never awaited:RuntimeWarning"
+
+
+@pytest.fixture
+def _abandoned_coroutines_collected() -> Iterator[None]:
+    """A request stopped at its time budget abandons the resolver coroutines it had not
+    started yet, in reference cycles. Collected here, right after the test that abandons
+    them, they cannot warn inside whichever later test the collector happens to run in."""
+    yield
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "coroutine .* was never awaited", RuntimeWarning)
+        gc.collect()
+
+
 @pytest.mark.dataset("synthetic:10000")
+@pytest.mark.filterwarnings(ABANDONED)  # on purpose: the request is stopped mid-execution
+@pytest.mark.usefixtures("_abandoned_coroutines_collected")
 @pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "resolvers"])
 async def test_a_statement_past_its_time_budget_is_stopped_in_the_database(database_url, compiled):
     settings = Settings(
