@@ -63,8 +63,9 @@ def _keep_only(directory: Path, dataset: Dataset, keep: Path) -> None:
             stale.unlink()
 
 
-def prepare_sqlite(dataset: Dataset) -> str:
-    """A working copy of the cached database file (built first if need be): its URL."""
+def prepare_sqlite(dataset: Dataset, *, copy_prefix: str = "") -> str:
+    """A working copy of the cached database file (built first if need be): its URL. A
+    bench running beside bench.run names its copies with a prefix, so each keeps its own."""
     directory = DATA / "sqlite"
     directory.mkdir(parents=True, exist_ok=True)
     cached = directory / f"{dataset.key()}.sqlite3"
@@ -79,7 +80,7 @@ def prepare_sqlite(dataset: Dataset) -> str:
         os.replace(building, cached)
         _keep_only(directory, dataset, cached)
     RUN.mkdir(parents=True, exist_ok=True)
-    copy = RUN / f"{dataset.name}.sqlite3"
+    copy = RUN / f"{copy_prefix}{dataset.name}.sqlite3"
     for old in RUN.glob(f"{copy.name}*"):
         old.unlink()
     shutil.copyfile(cached, copy)

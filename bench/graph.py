@@ -39,7 +39,6 @@ import gc
 import itertools
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -55,8 +54,9 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bench.datasets import DATA, ROOT, RUN, Cluster, Dataset, prepare_postgresql, prepare_sqlite
-from bench.report import ENGINES, NONE, TIMES, benchmark, table
+from bench.datasets import ROOT, RUN, Cluster, Dataset, prepare_postgresql, prepare_sqlite
+from bench.report import ENGINES, NONE, benchmark, table, write_section
+from bench.report import ratio as times
 from bench.run import commit
 from bench.workloads import Budget
 from service.app import create_app
@@ -330,15 +330,7 @@ def databases(engine: str) -> Iterator[Callable[[Dataset], str]]:
     if engine == "sqlite":
 
         def sqlite(dataset: Dataset) -> str:
-            cached = DATA / "sqlite" / f"{dataset.key()}.sqlite3"
-            if not cached.exists():
-                prepare_sqlite(dataset)
-            RUN.mkdir(parents=True, exist_ok=True)
-            copy = RUN / f"graph-{dataset.name}.sqlite3"
-            for old in RUN.glob(f"{copy.name}*"):
-                old.unlink()
-            shutil.copyfile(cached, copy)
-            return f"sqlite+aiosqlite:///{copy}"
+            return prepare_sqlite(dataset, copy_prefix="graph-")
 
         try:
             yield sqlite
@@ -363,7 +355,7 @@ def ms(seconds: float | None) -> str:
 
 
 def ratio(top: float | None, bottom: float | None) -> str:
-    return NONE if top is None or not bottom else f"{top / bottom:.2f}{TIMES}"
+    return times(None if top is None or not bottom else top / bottom)
 
 
 def markdown(
@@ -452,14 +444,6 @@ def markdown(
     ), problems
 
 
-def write_section(results_md: Path, section: str) -> None:
-    """Replace (or append) this section of RESULTS.md; the rest is the other benches'."""
-    text = results_md.read_text() if results_md.exists() else "# Benchmark results\n"
-    before, found, rest = text.partition(SECTION)
-    after = rest[rest.find("\n## ") + 1 :] if found and "\n## " in rest else ""
-    results_md.write_text(before.rstrip("\n") + "\n\n" + section + ("\n" + after if after else ""))
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.graph", description=__doc__)
     quick = os.environ.get("BENCH_QUICK", "") not in ("", "0")  # beside a quick run's figures
@@ -514,7 +498,7 @@ def main(argv: list[str] | None = None) -> int:
     run = {"when": when, "revision": revision, "results": results, "notes": notes}
     (out / "graph-run.json").write_text(json.dumps(run) + "\n")  # the section renders from it
     section, problems = markdown(results, notes, when, revision)
-    write_section(args.results, section)
+    write_section(args.results, SECTION, section)
     print(section)
     return 1 if problems else 0
 

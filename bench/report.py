@@ -79,6 +79,15 @@ def table(header: str, body: Iterable[Sequence[object]]) -> list[str]:
     return [*lines, ""]
 
 
+def write_section(results_md: Path, heading: str, section: str) -> None:
+    """Replace (or append) the section under `heading` in RESULTS.md; the rest is the other
+    benches'."""
+    text = results_md.read_text() if results_md.exists() else "# Benchmark results\n"
+    before, found, rest = text.partition(heading)
+    after = rest[rest.find("\n## ") + 1 :] if found and "\n## " in rest else ""
+    results_md.write_text(before.rstrip("\n") + "\n\n" + section + ("\n" + after if after else ""))
+
+
 def verdict(met: bool) -> str:
     return "**met**" if met else "**NOT met**"
 

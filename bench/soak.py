@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 
 from bench.load import LOOPBACK, ROOT, Tally, peak_rss_kib, serve
-from bench.report import table
+from bench.report import table, write_section
 from bench.run import commit
 
 LEGITIMATE = [
@@ -147,14 +147,6 @@ def markdown(r: dict[str, Any]) -> str:
     )
 
 
-def write_section(results_md: Path, section: str) -> None:
-    """Replace (or append) this section of RESULTS.md; the rest is bench.run's."""
-    text = results_md.read_text() if results_md.exists() else "# Benchmark results\n"
-    before, found, rest = text.partition(SECTION)
-    after = rest[rest.find("\n## ") + 1 :] if found and "\n## " in rest else ""
-    results_md.write_text(before.rstrip("\n") + "\n\n" + section + ("\n" + after if after else ""))
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.soak", description=__doc__)
     parser.add_argument("--seconds", type=float, default=30)
@@ -165,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, default=results)
     args = parser.parse_args(argv)
     result = run(args.seconds, args.connections, args.hostile)
-    write_section(args.results, markdown(result))
+    write_section(args.results, SECTION, markdown(result))
     print(json.dumps(result, indent=2))
     return 0 if result["server_errors_5xx"] == 0 and result["transport_errors"] == 0 else 1
 
