@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from service.data.models import ORGANIZATION_TABLE, AgreementKind
+from service.data.queries import SERVED
 from service.data.standing import AS_OF, as_sql, organization_stands
 from service.data.ties import NO_ID, TieKind, bytewise
 
@@ -27,10 +28,8 @@ __all__ = ["ALL_KINDS", "MAX_HOPS", "Question", "TieKind", "neighborhood", "path
 
 MAX_HOPS = 6
 ALL_KINDS = frozenset(TieKind)
-ORGANIZATION_COLUMNS = (
-    "id", "parent_id", "slug", "name", "acronym", "category", "description", "founded_year",
-    "website",
-)  # fmt: skip
+# What an Organization is built from: the columns the API serves, as the other reads fetch.
+ORGANIZATION_COLUMNS = tuple(SERVED["Organization"](ORGANIZATION_TABLE))
 TIE_COLUMNS = ("kind", "agreement_id", "person_id", "seat_a", "seat_b")
 
 

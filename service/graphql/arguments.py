@@ -27,7 +27,8 @@ def search_words(text: str | None, argument: str) -> list[str] | None:
     return terms
 
 
-def _check_size(name: str, value: int | None, maximum: int) -> None:
+def check_size(name: str, value: int | None, maximum: int) -> None:
+    """A size, count or depth argument within 0..maximum, or a BAD_USER_INPUT naming it."""
     if value is not None and not 0 <= value <= maximum:
         raise BadUserInput(
             f"{name} must be between 0 and {maximum}, got {value}", argument=name, maximum=maximum
@@ -46,8 +47,8 @@ def page_window(
     """The page the paging arguments ask for: forward (first/after) or backward
     (last/before), never both; sizes within 0..maximum (default: maximum); cursors made by
     this connection's ordering."""
-    _check_size("first", first, maximum)
-    _check_size("last", last, maximum)
+    check_size("first", first, maximum)
+    check_size("last", last, maximum)
     backward = last is not None or before is not None
     if backward and (first is not None or after is not None):
         raise BadUserInput("page forward (first/after) or backward (last/before), not both")

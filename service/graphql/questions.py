@@ -7,6 +7,7 @@ import strawberry
 
 from service.data import graph
 from service.data.models import AgreementKind as StoredAgreementKind
+from service.graphql.arguments import check_size
 from service.graphql.context import Info
 from service.graphql.errors import BadUserInput, plain
 from service.graphql.ids import decode_cursor, encode_cursor
@@ -47,26 +48,6 @@ def _question(
     )
 
 
-def _hops(value: int, argument: str) -> int:
-    if not 0 <= value <= graph.MAX_HOPS:
-        raise BadUserInput(
-            f"{argument} must be between 0 and {graph.MAX_HOPS}, got {value}",
-            argument=argument,
-            maximum=graph.MAX_HOPS,
-        )
-    return value
-
-
-def _size(value: int, argument: str, maximum: int) -> int:
-    if not 0 <= value <= maximum:
-        raise BadUserInput(
-            f"{argument} must be between 0 and {maximum}, got {value}",
-            argument=argument,
-            maximum=maximum,
-        )
-    return value
-
-
 def _slug(value: str, argument: str) -> str:
     slug = plain(value, argument)
     assert slug is not None
@@ -95,11 +76,11 @@ async def path(
 ) -> list[Path]:
     """Every shortest connection, as sequences of organizations sorted by their slugs."""
     question = _question(via, agreement_kinds, as_of)
-    hops = _hops(max_hops, "maxHops")
-    limit = _size(first, "first", info.context.settings.max_page_size)
+    check_size("maxHops", max_hops, graph.MAX_HOPS)
+    check_size("first", first, info.context.settings.max_page_size)
     source, target = _slug(from_, "from"), _slug(to, "to")
     async with info.context.engine.connect() as conn:
-        found = await graph.paths(conn, question, source, target, max_hops=hops, first=limit)
+        found = await graph.paths(conn, question, source, target, max_hops=max_hops, first=first)
     if found.source is None:
         raise _unknown("from", source)
     if found.target is None:
@@ -126,9 +107,10 @@ async def neighborhood(
 ) -> Connection[Neighbor]:
     """Every organization within `hops` ties, nearest first, then by slug."""
     question = _question(via, agreement_kinds, as_of)
-    depth = _hops(hops, "hops")
+    check_size("hops", hops, graph.MAX_HOPS)
     maximum = info.context.settings.max_page_size
-    limit = maximum if first is None else _size(first, "first", maximum)
+    check_size("first", first, maximum)
+    limit = maximum if first is None else first
     source = _slug(of, "of")
     start: tuple[int, str] | None = None
     if after is not None:
@@ -136,7 +118,7 @@ async def neighborhood(
         start = (distance, slug)
     async with info.context.engine.connect() as conn:
         found = await graph.neighborhood(
-            conn, question, source, hops=depth, limit=limit + 1, after=start
+            conn, question, source, hops=hops, limit=limit + 1, after=start
         )
     if not found.known:
         raise _unknown("of", source)
