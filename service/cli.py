@@ -17,9 +17,17 @@ import sqlalchemy.exc
 from pydantic import ValidationError
 
 from service.config import Settings, settings_problem
-from service.data.dataset import DEFAULT_DATASET, DatasetError, read_dataset
+from service.data.dataset import DEFAULT_DATASET, DatasetError
 from service.data.engine import create_engine
-from service.data.loader import SECTIONS, Plan, Snapshot, is_empty, load, snapshot_of
+from service.data.loader import (
+    SECTIONS,
+    LoadConflict,
+    Plan,
+    Snapshot,
+    from_file,
+    is_empty,
+    load,
+)
 from service.data.synthetic import synthetic_snapshot
 
 APP = "service.app:create_app"  # a factory: `serve` and its workers build the app by name
@@ -45,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
     seed.add_argument("path", nargs="?", type=Path, default=DEFAULT_DATASET, metavar="PATH")
     seed.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
     seed.add_argument("--prune", action="store_true", help="remove what the file no longer has")
+    seed.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite (or prune) records changed through the API since the last load",
+    )
     seed.add_argument(
         "--synthetic", type=int, metavar="N", help="load a synthetic directory of N organizations"
     )
@@ -107,11 +120,27 @@ def _loader_settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"statement_timeout_ms": 0})
 
 
-async def _seed(settings: Settings, target: Snapshot, *, prune: bool, dry_run: bool) -> Plan:
+async def _seed(
+    settings: Settings,
+    target: Snapshot,
+    documents: dict[str, str],
+    *,
+    prune: bool,
+    dry_run: bool,
+    force: bool,
+) -> Plan:
     engine = create_engine(_loader_settings(settings), create=True)
     bar = ProgressBar()
     try:
-        return await load(engine, target, prune=prune, dry_run=dry_run, progress=bar)
+        return await load(
+            engine,
+            target,
+            documents=documents,
+            prune=prune,
+            dry_run=dry_run,
+            force=force,
+            progress=bar,
+        )
     finally:
         bar.close()
         await engine.dispose()
@@ -127,15 +156,29 @@ def seed_command(args: argparse.Namespace, settings: Settings) -> int:
                 )
             if args.synthetic < 1:
                 raise DatasetError("--synthetic", ["N must be at least 1"])
-            target = synthetic_snapshot(args.synthetic)
+            target, documents = synthetic_snapshot(args.synthetic), dict[str, str]()
         else:
-            target = snapshot_of(read_dataset(args.path))
+            target, documents = from_file(args.path)
     except DatasetError as error:
         print(f"error: {error}", file=sys.stderr)
         print("nothing was written", file=sys.stderr)
         return 2
     try:
-        plan = asyncio.run(_seed(settings, target, prune=args.prune, dry_run=args.dry_run))
+        plan = asyncio.run(
+            _seed(
+                settings,
+                target,
+                documents,
+                prune=args.prune,
+                dry_run=args.dry_run,
+                force=args.force,
+            )
+        )
+    except LoadConflict as conflict:
+        print(conflict.plan.summary(dry_run=True), file=sys.stderr)
+        print(f"error: {conflict}", file=sys.stderr)
+        print("nothing was changed", file=sys.stderr)
+        return 3
     except sqlalchemy.exc.DBAPIError as error:
         # locked past the busy timeout, disk full, server gone: the transaction rolled back
         print(f"error: the database refused the load: {_reason(error)}", file=sys.stderr)
@@ -160,7 +203,8 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
         engine = create_engine(_loader_settings(settings), create=True)
         try:
             if await is_empty(engine):
-                plan = await load(engine, snapshot_of(read_dataset(DEFAULT_DATASET)))
+                target, documents = from_file(DEFAULT_DATASET)
+                plan = await load(engine, target, documents=documents)
                 print(f"seeded the empty database:\n{plan.summary()}", file=sys.stderr)
         finally:
             await engine.dispose()

@@ -24,9 +24,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from service.app import create_app
 from service.config import Settings
-from service.data.dataset import DEFAULT_DATASET, read_dataset
+from service.data.dataset import DEFAULT_DATASET
 from service.data.engine import create_engine
-from service.data.loader import Snapshot, load, snapshot_of
+from service.data.loader import Snapshot, from_file, load
 from service.data.synthetic import synthetic_snapshot
 from tests import postgres
 
@@ -60,16 +60,17 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             terminalreporter.write_line(note)
 
 
-def _target(name: str) -> Snapshot:
+def _target(name: str) -> tuple[Snapshot, dict[str, str]]:
     if name == "curated":
-        return snapshot_of(read_dataset(DEFAULT_DATASET))
-    return synthetic_snapshot(int(name.split(":")[1]))
+        return from_file(DEFAULT_DATASET)
+    return synthetic_snapshot(int(name.split(":")[1])), {}
 
 
 async def _load_into(url: str, name: str) -> None:
     engine = create_engine(Settings(database_url=url), create=True)
     try:
-        await load(engine, _target(name))
+        target, documents = _target(name)
+        await load(engine, target, documents=documents)
     finally:
         await engine.dispose()
 

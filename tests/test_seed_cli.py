@@ -64,6 +64,9 @@ TABLES = (
     "dataset_revision",
     "search_index",
     "graph_tie",
+    "change",
+    "registered_document",
+    "api_token",
 )
 # The organization the brief's examples edit; any organization with a one-line description,
 # a category and at least one quote would do.
@@ -241,10 +244,10 @@ def dump(url: str) -> Dump:
 
 
 def untimed(dumped: Dump) -> Dump:
-    """The dump without the time of the last load, which differs between two equal loads
-    made at different times."""
+    """The dump without the time of the last load and of each audit entry, which differ
+    between two equal loads made at different times."""
     return {
-        table: [tuple((c, v) for c, v in row if c != "loaded_at") for row in rows]
+        table: [tuple((c, v) for c, v in row if c not in ("loaded_at", "at")) for row in rows]
         for table, rows in dumped.items()
     }
 
@@ -263,6 +266,11 @@ def differences(before: Dump, after: Dump) -> dict[str, tuple[list[Row], list[Ro
 
 def value(row: Row, column: str) -> Any:
     return dict(row)[column]
+
+
+def stored_json(stored: Any) -> Any:
+    """A JSON column as dumped: text on SQLite, decoded on PostgreSQL."""
+    return json.loads(stored) if isinstance(stored, str) else stored
 
 
 async def _content(conn: AsyncConnection) -> dict[str, dict[Any, tuple[Any, ...]]]:
@@ -465,13 +473,20 @@ def test_editing_one_record_changes_only_that_row(loaded_db: str, tmp_path: Path
 
     after = dump(loaded_db)
     changed = differences(before, after)
-    assert changed.keys() == {"organization", "search_index", "dataset_revision"}
+    assert changed.keys() == {"organization", "search_index", "dataset_revision", "change"}
     (old_row,), (new_row,) = changed["organization"]
     assert value(old_row, "slug") == value(new_row, "slug") == EDITED
     assert value(new_row, "description") == description
-    assert {c: v for c, v in old_row if c != "description"} == {
-        c: v for c, v in new_row if c != "description"
+    assert value(new_row, "version") == value(old_row, "version") + 1
+    assert {c: v for c, v in old_row if c not in ("description", "version")} == {
+        c: v for c, v in new_row if c not in ("description", "version")
     }
+    ((), (entry,)) = changed["change"]  # one audit entry, appended: none rewritten
+    assert (value(entry, "operation"), value(entry, "actor")) == ("LOAD", "loader")
+    assert (value(entry, "record_type"), value(entry, "record_slug")) == ("Organization", EDITED)
+    assert stored_json(value(entry, "after"))["description"] == description
+    assert stored_json(value(entry, "before"))["description"] != description
+    assert value(entry, "version") == value(new_row, "version")
     (old_entry,), (new_entry,) = changed["search_index"]  # the index follows the edit
     assert value(old_entry, "slug") == value(new_entry, "slug") == EDITED
     assert search_fold(description) in value(new_entry, "body")  # folded for the engines

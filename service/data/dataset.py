@@ -5,7 +5,8 @@ leave a half-applied load behind.
 """
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -40,12 +41,30 @@ Quote = Annotated[str, Strict(), StringConstraints(min_length=3)]
 DEFAULT_DATASET = Path(__file__).resolve().parents[2] / "seed" / "partners.yaml"
 
 
+class EditorialNote(BaseModel):
+    """Evidence for a fact the source page does not carry: who asserts it, and why."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    note: Text
+    by: Role
+
+
 class Record(BaseModel):
-    """Every record: unknown fields are errors (a typo must not be silently dropped)."""
+    """Every record: unknown fields are errors (a typo must not be silently dropped).
+
+    Each record rests on evidence: its quote(s) from the source page, or an editorial note
+    (a fact an editor recorded through the API, exported with it), or both."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     notes: tuple[Text, ...] = ()
+    editorial_note: EditorialNote | None = None
+
+    def quoted(self) -> tuple[str, ...]:
+        """The record's quotes from the source page."""
+        quote = getattr(self, "quote", None)
+        return (quote,) if quote is not None else ()
 
 
 class OrganizationRecord(Record):
@@ -58,7 +77,10 @@ class OrganizationRecord(Record):
     regions: tuple[Region, ...] = ()
     website: Name | None = None
     parent: Slug | None = None
-    quotes: tuple[Quote, ...] = Field(min_length=1)
+    quotes: tuple[Quote, ...] = ()
+
+    def quoted(self) -> tuple[str, ...]:
+        return self.quotes
 
 
 class AgreementRecord(Record):
@@ -69,14 +91,14 @@ class AgreementRecord(Record):
     description: Text | None = None
     parties: tuple[Slug, ...] = Field(min_length=1)
     establishes: Slug | None = None
-    quote: Quote
+    quote: Quote | None = None
 
 
 class PersonRecord(Record):
     slug: Slug
     name: PersonName
     credentials: tuple[Label, ...] = ()
-    quote: Quote
+    quote: Quote | None = None
 
 
 class RepresentationRecord(Record):
@@ -85,7 +107,7 @@ class RepresentationRecord(Record):
     on_behalf_of: Slug
     role: Role
     designation: Designation | None = None
-    quote: Quote
+    quote: Quote | None = None
 
     @property
     def slug(self) -> str:
@@ -106,7 +128,7 @@ class InitiativeRecord(Record):
     organizations: tuple[Slug, ...] = Field(min_length=1)
     hosts: tuple[Slug, ...] = ()
     recipients: tuple[Slug, ...] = ()
-    quote: Quote
+    quote: Quote | None = None
 
     def participants(self) -> Iterator[tuple[str, str, InitiativeRole]]:
         """(field, slug, role) of every organization linked to it, in the file's order."""
@@ -137,12 +159,20 @@ class Dataset(BaseModel):
 
     def quotes(self) -> Iterator[tuple[str, str]]:
         """Every quote in the file, with the record it belongs to."""
-        for org in self.organizations:
-            for quote in org.quotes:
-                yield f"organizations[{org.slug}]", quote
-        for section in ("agreements", "people", "representations", "initiatives"):
+        for section in SECTIONS:
             for record in getattr(self, section):
-                yield f"{section}[{record.slug}]", record.quote
+                for quote in record.quoted():
+                    yield f"{section}[{record.slug}]", quote
+
+
+SECTIONS = ("organizations", "agreements", "people", "representations", "initiatives")
+RECORD_CLASSES: dict[str, type[Record]] = {
+    "organizations": OrganizationRecord,
+    "agreements": AgreementRecord,
+    "people": PersonRecord,
+    "representations": RepresentationRecord,
+    "initiatives": InitiativeRecord,
+}
 
 
 class DatasetError(Exception):
@@ -165,6 +195,12 @@ def read_dataset(path: Path) -> Dataset:
     label = str(path)
     text = _read_text(path, label)
     return parse_dataset(text, label=label, source_text=lambda document: _source(path, document))
+
+
+def documents_of(path: Path, dataset: Dataset) -> dict[str, str]:
+    """The source documents a dataset file quotes, by name: the loader registers them, so
+    the API checks an edit's quote as the loader checks the file's."""
+    return {dataset.document: _source(path, dataset.document)}
 
 
 def _read_text(path: Path, label: str) -> str:
@@ -305,77 +341,90 @@ def _duplicates(values: Sequence[str]) -> Iterator[int]:
         seen.add(value)
 
 
+@dataclass(frozen=True)
+class Known:
+    """What a record may refer to: the organizations (with their parents, for cycles) and
+    the people there are, and the source page its quotes must be found in."""
+
+    parents: Mapping[str, str | None]
+    people: Container[str]
+    source: str | None = None  # whitespace-normalized; None skips the quote check
+
+
 def _cross_check(dataset: Dataset, source_text: str | None) -> Iterator[Problem]:
     """What a schema cannot see: duplicate keys, dangling references, cycles, quotes."""
-    for section in ("organizations", "agreements", "people", "representations", "initiatives"):
+    for section in SECTIONS:
         slugs = [record.slug for record in getattr(dataset, section)]
         for index in _duplicates(slugs):
             yield (section, index), f"duplicate slug {slugs[index]!r}"
-    orgs = {o.slug: o for o in dataset.organizations}
-    people = {p.slug for p in dataset.people}
-    yield from _references(dataset, set(orgs), people)
-    yield from _parent_cycles(dataset.organizations, orgs)
-    if source_text is not None:
-        yield from _quotes(dataset, normalize_whitespace(source_text))
+    known = Known(
+        parents={o.slug: o.parent for o in dataset.organizations},
+        people={p.slug for p in dataset.people},
+        source=None if source_text is None else normalize_whitespace(source_text),
+    )
+    for section in SECTIONS:
+        for index, record in enumerate(getattr(dataset, section)):
+            for loc, message in record_problems(section, record, known):
+                yield (section, index, *loc), message
 
 
-def _references(dataset: Dataset, orgs: set[str], people: set[str]) -> Iterator[Problem]:
-    def unknown(loc: tuple[Any, ...], slug: str | None, known: set[str]) -> Iterator[Problem]:
+def record_problems(section: str, record: Record, known: Known) -> Iterator[Problem]:
+    """One record's problems, each at its field's path within the record: the loader checks
+    every record of a file with this, and the API each record it writes."""
+    yield from _evidence(record, known.source)
+    orgs = known.parents
+
+    def unknown(loc: tuple[Any, ...], slug: str | None, known: Container[str]) -> Iterator[Problem]:
         if slug is not None and slug not in known:
             yield loc, f"unknown reference {slug!r}"
 
-    for i, org in enumerate(dataset.organizations):
-        yield from unknown(("organizations", i, "parent"), org.parent, orgs)
-    for i, agreement in enumerate(dataset.agreements):
-        for j, party in enumerate(agreement.parties):
-            yield from unknown(("agreements", i, "parties", j), party, orgs)
-        for j in _duplicates(agreement.parties):
-            yield ("agreements", i, "parties", j), f"{agreement.parties[j]!r} is listed twice"
-        yield from unknown(("agreements", i, "establishes"), agreement.establishes, orgs)
-        if (agreement.kind == AgreementKind.CO_FOUNDING) != (agreement.establishes is not None):
-            yield (
-                ("agreements", i, "establishes"),
-                ("required for CO_FOUNDING agreements and only for them"),
-            )
-    for i, rep in enumerate(dataset.representations):
-        yield from unknown(("representations", i, "person"), rep.person, people)
-        yield from unknown(("representations", i, "organization"), rep.organization, orgs)
-        yield from unknown(("representations", i, "on_behalf_of"), rep.on_behalf_of, orgs)
-    for i, initiative in enumerate(dataset.initiatives):
+    if isinstance(record, OrganizationRecord):
+        yield from unknown(("parent",), record.parent, orgs)
+        yield from _parent_cycle(record, orgs)
+    elif isinstance(record, AgreementRecord):
+        for j, party in enumerate(record.parties):
+            yield from unknown(("parties", j), party, orgs)
+        for j in _duplicates(record.parties):
+            yield ("parties", j), f"{record.parties[j]!r} is listed twice"
+        yield from unknown(("establishes",), record.establishes, orgs)
+        if (record.kind == AgreementKind.CO_FOUNDING) != (record.establishes is not None):
+            yield ("establishes",), "required for CO_FOUNDING agreements and only for them"
+    elif isinstance(record, RepresentationRecord):
+        yield from unknown(("person",), record.person, known.people)
+        yield from unknown(("organization",), record.organization, orgs)
+        yield from unknown(("on_behalf_of",), record.on_behalf_of, orgs)
+    elif isinstance(record, InitiativeRecord):
         seen: set[str] = set()
         for field, _role in ROLE_FIELDS:
-            for j, member in enumerate(getattr(initiative, field)):
-                yield from unknown(("initiatives", i, field, j), member, orgs)
+            for j, member in enumerate(getattr(record, field)):
+                yield from unknown((field, j), member, orgs)
                 if member in seen:
-                    yield ("initiatives", i, field, j), f"{member!r} is listed twice"
+                    yield (field, j), f"{member!r} is listed twice"
                 seen.add(member)
 
 
-def _parent_cycles(
-    records: Sequence[OrganizationRecord], orgs: dict[str, OrganizationRecord]
-) -> Iterator[Problem]:
-    for index, record in enumerate(records):
-        seen = {record.slug}
-        current = record.parent
-        while current is not None and current in orgs:
-            if current in seen:
-                yield (
-                    ("organizations", index, "parent"),
-                    (f"the parent chain loops back through {current!r}"),
-                )
-                break
-            seen.add(current)
-            current = orgs[current].parent
-
-
-def _quotes(dataset: Dataset, haystack: str) -> Iterator[Problem]:
-    def check(loc: tuple[Any, ...], quote: str) -> Iterator[Problem]:
-        if normalize_whitespace(quote) not in haystack:
+def _evidence(record: Record, source: str | None) -> Iterator[Problem]:
+    """Every record rests on a quote found verbatim in the source, or an editorial note."""
+    field = "quotes" if isinstance(record, OrganizationRecord) else "quote"
+    quotes = record.quoted()
+    if not quotes and record.editorial_note is None:
+        yield (field,), "a quote from the source or an editorial_note is required"
+    if source is None:
+        return
+    for j, quote in enumerate(quotes):
+        if normalize_whitespace(quote) not in source:
+            loc = (field, j) if isinstance(record, OrganizationRecord) else (field,)
             yield loc, f"quote not found verbatim in the source: {quote[:80]!r}"
 
-    for i, org in enumerate(dataset.organizations):
-        for j, quote in enumerate(org.quotes):
-            yield from check(("organizations", i, "quotes", j), quote)
-    for section in ("agreements", "people", "representations", "initiatives"):
-        for i, record in enumerate(getattr(dataset, section)):
-            yield from check((section, i, "quote"), record.quote)
+
+def _parent_cycle(
+    record: OrganizationRecord, parents: Mapping[str, str | None]
+) -> Iterator[Problem]:
+    seen = {record.slug}
+    current = record.parent
+    while current is not None and current in parents:
+        if current in seen:
+            yield ("parent",), f"the parent chain loops back through {current!r}"
+            return
+        seen.add(current)
+        current = parents[current]

@@ -6,36 +6,41 @@ references as slugs), so "what changed" is a dictionary comparison and a second 
 same file finds nothing to do.
 """
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from service.data.dataset import Dataset
+from service.data.changes import LOADER, Entry, append, edited_since_loaded
+from service.data.dataset import Dataset, documents_of, read_dataset
 from service.data.engine import for_writes
 from service.data.migrate import upgrade
 from service.data.models import (
     AGREEMENT_TABLE,
+    DOCUMENT_TABLE,
     INITIATIVE_ORGANIZATION_TABLE,
     INITIATIVE_TABLE,
     ORGANIZATION_SOURCE_TABLE,
     ORGANIZATION_TABLE,
     PARTY_TABLE,
     PERSON_TABLE,
+    RECORD_TABLES,
     REGION_TABLE,
     REPRESENTATION_TABLE,
     REVISION_TABLE,
+    ChangeOperation,
 )
+from service.data.records import SECTION_OF_TYPE, TYPE_OF_SECTION, Values, file_shape, values_of
 from service.data.revision import announce
 from service.data.search_index import rebuild_search_index
 from service.data.text import fold
 from service.data.ties import rebuild_ties, settle_ties
 
 SECTIONS = ("organizations", "people", "agreements", "representations", "initiatives")
-Values = dict[str, Any]
 Snapshot = dict[str, dict[str, Values]]
 Progress = Callable[[str], None]
 
@@ -49,6 +54,7 @@ INITIATIVE_ORG = INITIATIVE_ORGANIZATION_TABLE
 REGION = REGION_TABLE
 ORG_SOURCE = ORGANIZATION_SOURCE_TABLE
 REVISION = REVISION_TABLE
+DOCUMENT = DOCUMENT_TABLE
 
 
 @dataclass(frozen=True)
@@ -59,12 +65,25 @@ class SectionPlan:
 
 
 @dataclass(frozen=True)
+class Conflict:
+    """A record changed through the API since the last load, which this load would
+    overwrite, prune or re-create: the latest change to it."""
+
+    section: str
+    slug: str
+    operation: str
+    actor: str
+
+
+@dataclass(frozen=True)
 class Plan:
     """What a load does; `removed` holds what the file no longer has (deleted only by prune)."""
 
     sections: dict[str, SectionPlan]
     prune: bool
     target: Snapshot = field(repr=False)
+    current: Snapshot = field(repr=False, default_factory=dict)
+    conflicts: tuple[Conflict, ...] = ()
 
     @property
     def has_changes(self) -> bool:
@@ -86,6 +105,14 @@ class Plan:
             lines.extend(_listing("~", section.changed))
             if self.prune:
                 lines.extend(_listing("-", section.removed))
+        if self.conflicts:
+            lines.append(
+                f"{len(self.conflicts)} record(s) changed through the API since the last load "
+                "would be overwritten:"
+            )
+            lines.extend(
+                f"  ! {c.section}[{c.slug}]: {c.operation} by {c.actor}" for c in self.conflicts
+            )
         tail = f"changes {verb} applied" if self.has_changes else "nothing to change"
         if not self.prune and any(s.removed for s in self.sections.values()):
             tail += " (records missing from the file are kept; --prune removes them)"
@@ -100,65 +127,19 @@ def _listing(mark: str, slugs: tuple[str, ...], limit: int = 10) -> list[str]:
     return lines
 
 
+def from_file(path: Path) -> tuple[Snapshot, dict[str, str]]:
+    """A dataset file as a load's target, with the source documents it quotes."""
+    dataset = read_dataset(path)
+    return snapshot_of(dataset), documents_of(path, dataset)
+
+
 def snapshot_of(dataset: Dataset) -> Snapshot:
     """The dataset as the loader compares it."""
-    doc = dataset.document
     return {
-        "organizations": {
-            o.slug: {
-                "name": o.name,
-                "acronym": o.acronym,
-                "category": o.category.value,
-                "description": o.description,
-                "founded_year": o.founded_year,
-                "website": o.website,
-                "parent": o.parent,
-                "regions": tuple(o.regions),
-                "sources": tuple((doc, q) for q in o.quotes),
-            }
-            for o in dataset.organizations
-        },
-        "people": {
-            p.slug: {"name": p.name, "credentials": tuple(p.credentials)} for p in dataset.people
-        },
-        "agreements": {
-            a.slug: {
-                "kind": a.kind.value,
-                "title": a.title,
-                "year": a.year,
-                "description": a.description,
-                "establishes": a.establishes,
-                "parties": tuple(a.parties),
-                "source_document": doc,
-                "source_quote": a.quote,
-            }
-            for a in dataset.agreements
-        },
-        "representations": {
-            r.slug: {
-                "person": r.person,
-                "organization": r.organization,
-                "on_behalf_of": r.on_behalf_of,
-                "role": r.role,
-                "designation": r.designation.value if r.designation else None,
-                "source_document": doc,
-                "source_quote": r.quote,
-            }
-            for r in dataset.representations
-        },
-        "initiatives": {
-            i.slug: {
-                "name": i.name,
-                "kind": i.kind,
-                "recurrence": i.recurrence,
-                "year": i.year,
-                "description": i.description,
-                "organizations": tuple((slug, role.value) for _f, slug, role in i.participants()),
-                "source_document": doc,
-                "source_quote": i.quote,
-            }
-            for i in dataset.initiatives
-        },
+        section: {
+            record.slug: values_of(record, dataset.document) for record in getattr(dataset, section)
+        }
+        for section in SECTIONS
     }
 
 
@@ -167,126 +148,200 @@ async def _rows(conn: AsyncConnection, query: sa.Select[Any]) -> Sequence[Any]:
     return rows
 
 
-def _grouped(rows: Iterable[Any]) -> dict[int, tuple[Any, ...]]:
-    """(owner id, value) rows, ordered by position, as owner id -> tuple of values."""
-    grouped: dict[int, list[Any]] = {}
+def _grouped(rows: Iterable[Any]) -> dict[str, tuple[Any, ...]]:
+    """(owner slug, value) rows, ordered by position, as owner slug -> tuple of values."""
+    grouped: dict[str, list[Any]] = {}
     for owner, value in rows:
         grouped.setdefault(owner, []).append(value)
     return {owner: tuple(values) for owner, values in grouped.items()}
 
 
-async def snapshot_from_database(conn: AsyncConnection) -> Snapshot:
-    """The database as the loader compares it (positional rows: this runs over every row)."""
-    orgs = await _rows(
-        conn,
+def _note(text: str | None, by: str | None) -> tuple[str, str] | None:
+    return None if text is None else (text, by or "")
+
+
+Only = Mapping[str, Collection[str]] | None
+"""Sections and slugs to read (the API reads the records it writes); None reads them all."""
+
+
+def _scoped(query: sa.Select[Any], table: sa.Table, section: str, only: Only) -> sa.Select[Any]:
+    if only is None:
+        return query
+    return query.where(table.c.slug.in_(list(only.get(section, ()))))
+
+
+async def snapshot_from_database(conn: AsyncConnection, only: Only = None) -> Snapshot:
+    """The database as the loader compares it, references read as slugs by joins
+    (positional rows: this runs over every row of a directory on a load)."""
+    parent, party_org, est = ORG.alias("parent"), ORG.alias("party_org"), ORG.alias("est")
+
+    async def rows(query: sa.Select[Any], table: sa.Table, section: str) -> Sequence[Any]:
+        return await _rows(conn, _scoped(query, table, section, only))
+
+    orgs = await rows(
         sa.select(
-            ORG.c.id, ORG.c.slug, ORG.c.name, ORG.c.acronym, ORG.c.category,
-            ORG.c.description, ORG.c.founded_year, ORG.c.website, ORG.c.parent_id,
-        ),
+            ORG.c.slug, ORG.c.name, ORG.c.acronym, ORG.c.category, ORG.c.description,
+            ORG.c.founded_year, ORG.c.website, parent.c.slug, ORG.c.editorial_note,
+            ORG.c.editorial_note_by,
+        ).outerjoin(parent, parent.c.id == ORG.c.parent_id),
+        ORG, "organizations",
     )  # fmt: skip
-    slug_of = {row[0]: row[1] for row in orgs}
     regions = _grouped(
-        await _rows(
-            conn,
-            sa.select(REGION.c.organization_id, REGION.c.region).order_by(
-                REGION.c.organization_id, REGION.c.position
-            ),
+        await rows(
+            sa.select(ORG.c.slug, REGION.c.region)
+            .select_from(REGION)
+            .join(ORG, ORG.c.id == REGION.c.organization_id)
+            .order_by(REGION.c.organization_id, REGION.c.position),
+            ORG, "organizations",
         )
-    )
+    )  # fmt: skip
     sources = _grouped(
         (owner, (document, quote))
-        for owner, document, quote in await _rows(
-            conn,
-            sa.select(ORG_SOURCE.c.organization_id, ORG_SOURCE.c.document, ORG_SOURCE.c.quote)
+        for owner, document, quote in await rows(
+            sa.select(ORG.c.slug, ORG_SOURCE.c.document, ORG_SOURCE.c.quote)
+            .select_from(ORG_SOURCE)
+            .join(ORG, ORG.c.id == ORG_SOURCE.c.organization_id)
             .order_by(ORG_SOURCE.c.organization_id, ORG_SOURCE.c.position),
+            ORG, "organizations",
         )
     )  # fmt: skip
-    people = await _rows(conn, sa.select(PERSON.c.id, PERSON.c.slug, PERSON.c.name,
-                                         PERSON.c.credentials))  # fmt: skip
-    person_slug = {row[0]: row[1] for row in people}
+    people = await rows(
+        sa.select(
+            PERSON.c.slug, PERSON.c.name, PERSON.c.credentials, PERSON.c.source_document,
+            PERSON.c.source_quote, PERSON.c.editorial_note, PERSON.c.editorial_note_by,
+        ),
+        PERSON, "people",
+    )  # fmt: skip
     parties = _grouped(
-        (agreement, slug_of[org])
-        for agreement, org in await _rows(
-            conn,
-            sa.select(PARTY.c.agreement_id, PARTY.c.organization_id).order_by(
-                PARTY.c.agreement_id, PARTY.c.position
-            ),
+        await rows(
+            sa.select(AGREEMENT.c.slug, party_org.c.slug)
+            .select_from(PARTY)
+            .join(AGREEMENT, AGREEMENT.c.id == PARTY.c.agreement_id)
+            .join(party_org, party_org.c.id == PARTY.c.organization_id)
+            .order_by(PARTY.c.agreement_id, PARTY.c.position),
+            AGREEMENT, "agreements",
         )
-    )
+    )  # fmt: skip
     members = _grouped(
-        (initiative, (slug_of[org], role))
-        for initiative, org, role in await _rows(
-            conn,
-            sa.select(INITIATIVE_ORG.c.initiative_id, INITIATIVE_ORG.c.organization_id,
-                      INITIATIVE_ORG.c.role)
+        (initiative, (member, role))
+        for initiative, member, role in await rows(
+            sa.select(INITIATIVE.c.slug, party_org.c.slug, INITIATIVE_ORG.c.role)
+            .select_from(INITIATIVE_ORG)
+            .join(INITIATIVE, INITIATIVE.c.id == INITIATIVE_ORG.c.initiative_id)
+            .join(party_org, party_org.c.id == INITIATIVE_ORG.c.organization_id)
             .order_by(INITIATIVE_ORG.c.initiative_id, INITIATIVE_ORG.c.position),
+            INITIATIVE, "initiatives",
         )
     )  # fmt: skip
-    agreements = await _rows(
-        conn,
+    agreements = await rows(
         sa.select(
-            AGREEMENT.c.id, AGREEMENT.c.slug, AGREEMENT.c.kind, AGREEMENT.c.title,
-            AGREEMENT.c.year, AGREEMENT.c.description, AGREEMENT.c.establishes_id,
-            AGREEMENT.c.source_document, AGREEMENT.c.source_quote,
-        ),
+            AGREEMENT.c.slug, AGREEMENT.c.kind, AGREEMENT.c.title, AGREEMENT.c.year,
+            AGREEMENT.c.description, est.c.slug, AGREEMENT.c.source_document,
+            AGREEMENT.c.source_quote, AGREEMENT.c.editorial_note, AGREEMENT.c.editorial_note_by,
+        ).outerjoin(est, est.c.id == AGREEMENT.c.establishes_id),
+        AGREEMENT, "agreements",
     )  # fmt: skip
-    representations = await _rows(
-        conn,
+    person, at, behalf = PERSON.alias("who"), ORG.alias("at_org"), ORG.alias("behalf")
+    representations = await rows(
         sa.select(
-            REPRESENTATION.c.slug, REPRESENTATION.c.person_id, REPRESENTATION.c.organization_id,
-            REPRESENTATION.c.on_behalf_of_id, REPRESENTATION.c.role, REPRESENTATION.c.designation,
+            REPRESENTATION.c.slug, person.c.slug, at.c.slug, behalf.c.slug,
+            REPRESENTATION.c.role, REPRESENTATION.c.designation,
             REPRESENTATION.c.source_document, REPRESENTATION.c.source_quote,
-        ),
+            REPRESENTATION.c.editorial_note, REPRESENTATION.c.editorial_note_by,
+        )
+        .select_from(REPRESENTATION)
+        .join(person, person.c.id == REPRESENTATION.c.person_id)
+        .join(at, at.c.id == REPRESENTATION.c.organization_id)
+        .join(behalf, behalf.c.id == REPRESENTATION.c.on_behalf_of_id),
+        REPRESENTATION, "representations",
     )  # fmt: skip
-    initiatives = await _rows(
-        conn,
+    initiatives = await rows(
         sa.select(
-            INITIATIVE.c.id, INITIATIVE.c.slug, INITIATIVE.c.name, INITIATIVE.c.kind,
-            INITIATIVE.c.recurrence, INITIATIVE.c.year, INITIATIVE.c.description,
-            INITIATIVE.c.source_document, INITIATIVE.c.source_quote,
+            INITIATIVE.c.slug, INITIATIVE.c.name, INITIATIVE.c.kind, INITIATIVE.c.recurrence,
+            INITIATIVE.c.year, INITIATIVE.c.description, INITIATIVE.c.source_document,
+            INITIATIVE.c.source_quote, INITIATIVE.c.editorial_note,
+            INITIATIVE.c.editorial_note_by,
         ),
+        INITIATIVE, "initiatives",
     )  # fmt: skip
     return {
         "organizations": {
             slug: {
                 "name": name, "acronym": acronym, "category": category,
                 "description": description, "founded_year": founded, "website": website,
-                "parent": slug_of.get(parent), "regions": regions.get(id_, ()),
-                "sources": sources.get(id_, ()),
+                "parent": parent_slug, "regions": regions.get(slug, ()),
+                "sources": sources.get(slug, ()), "editorial_note": _note(note, by),
             }
-            for id_, slug, name, acronym, category, description, founded, website, parent in orgs
+            for slug, name, acronym, category, description, founded, website, parent_slug,
+            note, by in orgs
         },
         "people": {
-            slug: {"name": name, "credentials": tuple(credentials)}
-            for _id, slug, name, credentials in people
+            slug: {
+                "name": name, "credentials": tuple(credentials), "source_document": document,
+                "source_quote": quote, "editorial_note": _note(note, by),
+            }
+            for slug, name, credentials, document, quote, note, by in people
         },
         "agreements": {
             slug: {
                 "kind": kind, "title": title, "year": year, "description": description,
-                "establishes": slug_of.get(establishes), "parties": parties.get(id_, ()),
+                "establishes": establishes, "parties": parties.get(slug, ()),
                 "source_document": document, "source_quote": quote,
+                "editorial_note": _note(note, by),
             }
-            for id_, slug, kind, title, year, description, establishes, document, quote
+            for slug, kind, title, year, description, establishes, document, quote, note, by
             in agreements
         },
         "representations": {
             slug: {
-                "person": person_slug[person], "organization": slug_of[org],
-                "on_behalf_of": slug_of[behalf], "role": role, "designation": designation,
-                "source_document": document, "source_quote": quote,
+                "person": person_slug, "organization": org, "on_behalf_of": behalf_slug,
+                "role": role, "designation": designation, "source_document": document,
+                "source_quote": quote, "editorial_note": _note(note, by),
             }
-            for slug, person, org, behalf, role, designation, document, quote in representations
+            for slug, person_slug, org, behalf_slug, role, designation, document, quote, note,
+            by in representations
         },
         "initiatives": {
             slug: {
                 "name": name, "kind": kind, "recurrence": recurrence, "year": year,
-                "description": description, "organizations": members.get(id_, ()),
+                "description": description, "organizations": members.get(slug, ()),
                 "source_document": document, "source_quote": quote,
+                "editorial_note": _note(note, by),
             }
-            for id_, slug, name, kind, recurrence, year, description, document, quote
+            for slug, name, kind, recurrence, year, description, document, quote, note, by
             in initiatives
         },
     }  # fmt: skip
+
+
+class LoadConflict(Exception):
+    """The load would overwrite records changed through the API; nothing was written."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        super().__init__(
+            f"{len(plan.conflicts)} record(s) were changed through the API since the last "
+            "load; export the database (python -m service export) and merge, or load with "
+            "--force to overwrite them"
+        )
+
+
+def _conflicts(plan: Plan, edited: Sequence[tuple[str, str, str, str]]) -> tuple[Conflict, ...]:
+    """The API-edited records this plan touches: changes them, re-creates one the API
+    deleted, or prunes one."""
+    found = []
+    for record_type, slug, operation, actor in edited:
+        section = SECTION_OF_TYPE.get(record_type)
+        if section is None:
+            continue
+        touched = plan.sections[section]
+        if (
+            slug in touched.changed
+            or slug in touched.added
+            or (plan.prune and slug in touched.removed)
+        ):
+            found.append(Conflict(section, slug, operation, actor))
+    return tuple(found)
 
 
 def plan(current: Snapshot, target: Snapshot, *, prune: bool) -> Plan:
@@ -298,7 +353,7 @@ def plan(current: Snapshot, target: Snapshot, *, prune: bool) -> Plan:
             changed=tuple(sorted(s for s in want.keys() & have.keys() if want[s] != have[s])),
             removed=tuple(sorted(have.keys() - want.keys())),
         )
-    return Plan(sections=sections, prune=prune, target=target)
+    return Plan(sections=sections, prune=prune, target=target, current=current)
 
 
 def _chunks(items: Sequence[Any], size: int = 5000) -> Iterable[Sequence[Any]]:
@@ -322,7 +377,7 @@ async def _upsert(
         statement = (
             sa.update(table)
             .where(table.c.slug == sa.bindparam("key_slug"))
-            .values({c: sa.bindparam(c) for c in columns})
+            .values({**{c: sa.bindparam(c) for c in columns}, "version": table.c.version + 1})
         )
         await conn.execute(statement, [{"key_slug": s, **rows[s]} for s in section.changed])
 
@@ -345,10 +400,20 @@ async def _delete(conn: AsyncConnection, table: sa.Table, slugs: Sequence[str]) 
         await conn.execute(sa.delete(table).where(table.c.slug.in_(chunk)))
 
 
+def _noted(values: Values) -> Values:
+    """The editorial note's two columns."""
+    note = values["editorial_note"]
+    text, by = note if note else (None, None)
+    return {"editorial_note": text, "editorial_note_by": by}
+
+
 async def _write_organizations(conn: AsyncConnection, plan: Plan) -> dict[str, int]:
     target, section = plan.target["organizations"], plan.sections["organizations"]
     scalar = ("name", "acronym", "category", "description", "founded_year", "website")
-    rows = {slug: {c: values[c] for c in scalar} for slug, values in target.items()}
+    rows = {
+        slug: {**{c: values[c] for c in scalar}, **_noted(values)}
+        for slug, values in target.items()
+    }
     await _upsert(conn, ORG, rows, section)
     ids = await _slug_ids(conn, ORG)
     touched = [*section.added, *section.changed]
@@ -389,7 +454,13 @@ async def _write_organizations(conn: AsyncConnection, plan: Plan) -> dict[str, i
 
 async def _write_people(conn: AsyncConnection, plan: Plan) -> dict[str, int]:
     rows = {
-        slug: {"name": v["name"], "credentials": list(v["credentials"])}
+        slug: {
+            "name": v["name"],
+            "credentials": list(v["credentials"]),
+            "source_document": v["source_document"],
+            "source_quote": v["source_quote"],
+            **_noted(v),
+        }
         for slug, v in plan.target["people"].items()
     }
     await _upsert(conn, PERSON, rows, plan.sections["people"])
@@ -404,6 +475,7 @@ async def _write_agreements(conn: AsyncConnection, plan: Plan, orgs: dict[str, i
             "establishes_id": orgs.get(v["establishes"] or ""),
             "source_document": v["source_document"],
             "source_quote": v["source_quote"],
+            **_noted(v),
         }
         for slug, v in target.items()
     }
@@ -434,6 +506,7 @@ async def _write_representations(
             "organization_id": orgs[v["organization"]],
             "on_behalf_of_id": orgs[v["on_behalf_of"]],
             **{k: v[k] for k in ("role", "designation", "source_document", "source_quote")},
+            **_noted(v),
         }
         for slug, v in plan.target["representations"].items()
     }
@@ -448,6 +521,7 @@ async def _write_initiatives(conn: AsyncConnection, plan: Plan, orgs: dict[str, 
             **{k: v[k] for k in scalar},
             "source_document": v["source_document"],
             "source_quote": v["source_quote"],
+            **_noted(v),
         }
         for slug, v in target.items()
     }
@@ -481,6 +555,58 @@ async def _prune(conn: AsyncConnection, plan: Plan) -> None:
         await _delete(conn, table, plan.sections[name].removed)
 
 
+async def _versions(conn: AsyncConnection, section: str, plan: Plan) -> dict[str, int]:
+    """The versions of the records the plan changes or removes, before it does."""
+    wanted = [*plan.sections[section].changed, *plan.sections[section].removed]
+    table = RECORD_TABLES[TYPE_OF_SECTION[section]]
+    found: dict[str, int] = {}
+    for chunk in _chunks(wanted):
+        rows = await conn.execute(
+            sa.select(table.c.slug, table.c.version).where(table.c.slug.in_(chunk))
+        )
+        found.update({row[0]: row[1] for row in rows.all()})
+    return found
+
+
+def _load_entries(plan: Plan, versions: Mapping[str, Mapping[str, int]]) -> list[Entry]:
+    """An audit entry for each record the load adds, changes or prunes."""
+    entries: list[Entry] = []
+    for name in SECTIONS:
+        section, record_type = plan.sections[name], TYPE_OF_SECTION[name]
+        before, after = plan.current.get(name, {}), plan.target[name]
+        touched: list[tuple[str, int | None, Values | None, Values | None]] = [
+            *((s, 1, None, after[s]) for s in section.added),
+            *((s, versions[name][s] + 1, before[s], after[s]) for s in section.changed),
+        ]
+        if plan.prune:
+            touched.extend((s, versions[name][s], before[s], None) for s in section.removed)
+        entries.extend(
+            Entry(
+                ChangeOperation.LOAD,
+                record_type,
+                slug,
+                version,
+                None if old is None else file_shape(name, slug, old),
+                None if new is None else file_shape(name, slug, new),
+                evidence_document=new.get("source_document") if new else None,
+                evidence_quote=new.get("source_quote") if new else None,
+            )
+            for slug, version, old, new in touched
+        )
+    return entries
+
+
+async def register_documents(conn: AsyncConnection, documents: Mapping[str, str]) -> None:
+    """Keep the text of each source document the dataset cites, for the API's quote checks
+    and for an export."""
+    for name, text in documents.items():
+        updated = await conn.execute(
+            sa.update(DOCUMENT).where(DOCUMENT.c.name == name).values(text=text)
+        )
+        if not updated.rowcount:
+            await conn.execute(sa.insert(DOCUMENT).values(name=name, text=text))
+
+
 async def _bump_revision(conn: AsyncConnection) -> None:
     """A new revision, stamped with the time of this load (what "as of" means to a client)."""
     now = datetime.now(UTC)
@@ -497,6 +623,7 @@ async def apply(conn: AsyncConnection, plan: Plan, progress: Progress | None = N
     if not plan.has_changes:
         return
     step = progress or (lambda _name: None)
+    versions = {name: await _versions(conn, name, plan) for name in SECTIONS}
     step("organizations")
     orgs = await _write_organizations(conn, plan)
     step("people")
@@ -510,6 +637,8 @@ async def apply(conn: AsyncConnection, plan: Plan, progress: Progress | None = N
     if plan.prune:
         step("prune")
         await _prune(conn, plan)
+    step("audit trail")
+    await append(conn, _load_entries(plan, versions), actor=LOADER)
     step("search index")
     await rebuild_search_index(conn)
     step("ties")
@@ -524,17 +653,30 @@ async def load(
     engine: AsyncEngine,
     target: Snapshot,
     *,
+    documents: Mapping[str, str] | None = None,
     prune: bool = False,
     dry_run: bool = False,
+    force: bool = False,
     progress: Progress | None = None,
 ) -> Plan:
-    """Migrate, plan and apply in one transaction; a dry run or any error rolls all of it back."""
+    """Migrate, plan and apply in one transaction; a dry run or any error rolls all of it back.
+
+    `documents` are the source pages the dataset quotes (name -> text), kept for the API.
+    A plan that would overwrite records changed through the API since the last load raises
+    LoadConflict, unless `force`; a dry run reports them in the plan instead.
+    """
     async with for_writes(engine).connect() as conn:
         transaction = await conn.begin()
         try:
             await upgrade(conn)
             the_plan = plan(await snapshot_from_database(conn), target, prune=prune)
+            the_plan = replace(
+                the_plan, conflicts=_conflicts(the_plan, await edited_since_loaded(conn))
+            )
+            if the_plan.conflicts and not (force or dry_run):
+                raise LoadConflict(the_plan)
             if not dry_run:
+                await register_documents(conn, documents or {})
                 await apply(conn, the_plan, progress)
         except BaseException:
             await transaction.rollback()

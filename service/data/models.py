@@ -45,6 +45,12 @@ class InitiativeRole(StrEnum):
     RECIPIENT = "RECIPIENT"
 
 
+def _version() -> Any:
+    """Bumped by every change to a record (through the API or by the loader), so an update
+    can name the version it read and a stale one is refused (no lost updates)."""
+    return Field(default=1, sa_column=sa.Column(sa.Integer, nullable=False, server_default="1"))
+
+
 def _fk(target: str, *, nullable: bool = False, index: bool = True) -> Any:
     """A foreign key column that deletes with its parent, indexed for the loaders' batches."""
     return Field(
@@ -69,6 +75,9 @@ class Organization(SQLModel, table=True):
     founded_year: int | None = Field(default=None, sa_column=sa.Column(sa.Integer))
     website: str | None = Field(default=None, sa_column=sa.Column(sa.String(500)))
     parent_id: int | None = _fk("organization.id", nullable=True)
+    version: int = _version()
+    editorial_note: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    editorial_note_by: str | None = Field(default=None, sa_column=sa.Column(sa.String(300)))
 
 
 class OrganizationRegion(SQLModel, table=True):
@@ -115,6 +124,9 @@ class Agreement(SQLModel, table=True):
     establishes_id: int | None = _fk("organization.id", nullable=True)
     source_document: str | None = Field(default=None, sa_column=sa.Column(sa.String(200)))
     source_quote: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    version: int = _version()
+    editorial_note: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    editorial_note_by: str | None = Field(default=None, sa_column=sa.Column(sa.String(300)))
 
 
 class AgreementParty(SQLModel, table=True):
@@ -145,6 +157,11 @@ class Person(SQLModel, table=True):
     credentials: list[str] = Field(
         default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False)
     )
+    source_document: str | None = Field(default=None, sa_column=sa.Column(sa.String(200)))
+    source_quote: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    version: int = _version()
+    editorial_note: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    editorial_note_by: str | None = Field(default=None, sa_column=sa.Column(sa.String(300)))
 
 
 class Representation(SQLModel, table=True):
@@ -164,6 +181,9 @@ class Representation(SQLModel, table=True):
     designation: str | None = Field(default=None, sa_column=sa.Column(sa.String(20)))
     source_document: str | None = Field(default=None, sa_column=sa.Column(sa.String(200)))
     source_quote: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    version: int = _version()
+    editorial_note: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    editorial_note_by: str | None = Field(default=None, sa_column=sa.Column(sa.String(300)))
 
 
 class Initiative(SQLModel, table=True):
@@ -178,6 +198,9 @@ class Initiative(SQLModel, table=True):
     description: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
     source_document: str | None = Field(default=None, sa_column=sa.Column(sa.String(200)))
     source_quote: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    version: int = _version()
+    editorial_note: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    editorial_note_by: str | None = Field(default=None, sa_column=sa.Column(sa.String(300)))
 
 
 class InitiativeOrganization(SQLModel, table=True):
@@ -218,6 +241,73 @@ class DatasetRevision(SQLModel, table=True):
     )
 
 
+class ChangeOperation(StrEnum):
+    CREATE = "CREATE"
+    UPDATE = "UPDATE"
+    DELETE = "DELETE"
+    RESTORE = "RESTORE"
+    REVERT = "REVERT"
+    LOAD = "LOAD"
+
+
+class Change(SQLModel, table=True):
+    """One entry of the audit trail, written in the same transaction as the change it records.
+
+    Append-only: no API call updates or deletes an entry, and the database refuses to (the
+    triggers of migration 0007). `before` and `after` are the record as the dataset file
+    writes it (null before a creation and after a deletion); `version` is the record's
+    version after the change (the version deleted, for a deletion).
+    """
+
+    __tablename__ = "change"
+    __table_args__ = (
+        sa.Index("ix_change_record", "record_type", "record_slug", "id"),
+        sa.Index("ix_change_actor", "actor", "id"),
+        sa.Index("ix_change_at", "at", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
+    actor: str = Field(sa_column=sa.Column(sa.String(300), nullable=False))
+    operation: str = Field(sa_column=sa.Column(sa.String(10), nullable=False))
+    record_type: str = Field(sa_column=sa.Column(sa.String(40), nullable=False))
+    record_slug: str = Field(sa_column=sa.Column(sa.String(500), nullable=False))
+    version: int | None = Field(default=None, sa_column=sa.Column(sa.Integer))
+    before: Any = Field(default=None, sa_column=sa.Column(sa.JSON))
+    after: Any = Field(default=None, sa_column=sa.Column(sa.JSON))
+    evidence_document: str | None = Field(default=None, sa_column=sa.Column(sa.String(200)))
+    evidence_quote: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    editorial_note: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    request_id: str | None = Field(default=None, sa_column=sa.Column(sa.String(100)))
+    reverts: int | None = Field(default=None, sa_column=sa.Column(sa.Integer))
+
+
+class ApiToken(SQLModel, table=True):
+    """An operator-issued API token: only its SHA-256 is kept (the token is shown once)."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=sa.Column(sa.String(100), nullable=False, unique=True))
+    role: str = Field(sa_column=sa.Column(sa.String(10), nullable=False))
+    token_hash: str = Field(sa_column=sa.Column(sa.String(64), nullable=False, unique=True))
+    created_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
+    revoked_at: datetime | None = Field(
+        default=None, sa_column=sa.Column(sa.DateTime(timezone=True))
+    )
+
+
+class RegisteredDocument(SQLModel, table=True):
+    """A source document quotes are checked against: the loader registers its dataset's
+    page, so an edit's quote is checked as the loader checks one, and an export can write
+    the page back beside the dataset."""
+
+    __tablename__ = "registered_document"
+
+    name: str = Field(sa_column=sa.Column(sa.String(200), primary_key=True))
+    text: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+
+
 metadata = SQLModel.metadata
 
 
@@ -238,3 +328,14 @@ REPRESENTATION_TABLE = table_of(Representation)
 INITIATIVE_TABLE = table_of(Initiative)
 INITIATIVE_ORGANIZATION_TABLE = table_of(InitiativeOrganization)
 REVISION_TABLE = table_of(DatasetRevision)
+CHANGE_TABLE = table_of(Change)
+API_TOKEN_TABLE = table_of(ApiToken)
+DOCUMENT_TABLE = table_of(RegisteredDocument)
+RECORD_TABLES = {
+    "Organization": ORGANIZATION_TABLE,
+    "Agreement": AGREEMENT_TABLE,
+    "Person": PERSON_TABLE,
+    "Representation": REPRESENTATION_TABLE,
+    "Initiative": INITIATIVE_TABLE,
+}
+"""The editable records, by GraphQL type name: each has a slug, a version and a note."""

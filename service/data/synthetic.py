@@ -8,8 +8,9 @@ building 600,000 validated records would cost more than loading them.
 
 import random
 
-from service.data.loader import Snapshot, Values
+from service.data.loader import Snapshot
 from service.data.models import AgreementKind, Designation, PartnerCategory
+from service.data.records import Values
 
 DOCUMENT = "synthetic"
 REGIONS = ("Europe", "Asia", "Canada", "Japan", "Korea", "Brazil", "Australia & New Zealand")
@@ -50,6 +51,7 @@ def _organization(rng: random.Random, i: int) -> Values:
         "parent": f"org-{int(rng.random() * i)}" if i > 10 and rng.random() < 0.1 else None,
         "regions": regions,
         "sources": ((DOCUMENT, name),),
+        "editorial_note": None,
     }
 
 
@@ -66,6 +68,7 @@ def _agreement(rng: random.Random, i: int, n: int) -> Values:
         "parties": parties,
         "source_document": DOCUMENT,
         "source_quote": f"agreement {i}",
+        "editorial_note": None,
     }
 
 
@@ -81,6 +84,7 @@ def _seats(rng: random.Random, person: str, n: int) -> dict[str, Values]:
             "designation": _pick(rng, DESIGNATIONS),
             "source_document": DOCUMENT,
             "source_quote": person,
+            "editorial_note": None,
         }
         for org in orgs
     }
@@ -102,6 +106,7 @@ def _initiative(rng: random.Random, i: int, n: int) -> Values:
         "organizations": members,
         "source_document": DOCUMENT,
         "source_quote": f"initiative {i}",
+        "editorial_note": None,
     }
 
 
@@ -117,6 +122,9 @@ def synthetic_snapshot(n: int, *, seed: int = 20261125) -> Snapshot:
         people[slug] = {
             "name": f"Person {i} {_pick(rng, WORDS)}",
             "credentials": _pick(rng, CREDENTIALS),
+            "source_document": DOCUMENT,
+            "source_quote": slug,
+            "editorial_note": None,
         }
         seats.update(_seats(rng, slug, n))
     return {
