@@ -264,7 +264,12 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         state = request.app.state
-        return Context(engine=state.engine, settings=state.settings, response=response)
+        return Context(
+            engine=state.engine,
+            settings=state.settings,
+            response=response,
+            authorization=request.headers.get("authorization"),
+        )
 
     async def render_graphql_ide(self, request: Request) -> Response:
         """Our GraphiQL page: self-hosted assets (no CDN), opening on the example query."""
