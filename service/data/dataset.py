@@ -275,11 +275,17 @@ def _locate(root: yaml.Node | None, data: Any, loc: tuple[Any, ...], message: st
 
 
 def _describe(error: ValidationError, root: yaml.Node | None, data: Any) -> Iterator[str]:
+    for loc, message in field_problems(error):
+        yield _locate(root, data, loc, message)
+
+
+def field_problems(error: ValidationError) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """Each schema problem at its path, worded once for the file's and the API's errors."""
     for item in error.errors():
         message = item["msg"]
         if item["type"] not in ("missing", "extra_forbidden"):
             message += f" (got {item['input']!r:.60})"
-        yield _locate(root, data, tuple(item["loc"]), message)
+        yield tuple(item["loc"]), message
 
 
 def _path(loc: tuple[Any, ...], data: Any) -> str:

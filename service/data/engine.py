@@ -21,6 +21,9 @@ from service.config import Settings
 SQLiteFunctions = Callable[[Any], None]
 # The execution option that marks the app's read-only engine (see for_reads).
 READS = "isct_reads"
+# The execution option of edits: on SQLite they take the write lock when they begin, so two
+# edits queue on the busy timeout instead of one failing to upgrade its read lock.
+IMMEDIATE = "isct_immediate"
 
 
 class DatabaseNotReady(Exception):
@@ -121,6 +124,11 @@ def for_writes(engine: AsyncEngine) -> AsyncEngine:
     return engine.writes if isinstance(engine, ReadEngine) else engine
 
 
+def for_edits(engine: AsyncEngine) -> AsyncEngine:
+    """`for_writes`, beginning each transaction with the write lock on SQLite."""
+    return for_writes(engine).execution_options(**{IMMEDIATE: True})
+
+
 def _check_without_a_round_trip(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
     """A pooled PostgreSQL connection the server has closed (restarted, failed over, or
     pg_terminate_backend) is known to asyncpg as soon as the socket says so: it is replaced
@@ -191,5 +199,6 @@ def _configure_sqlite(
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        if not connection.get_execution_options().get(READS):
-            connection.exec_driver_sql("BEGIN")
+        options = connection.get_execution_options()
+        if not options.get(READS):
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(IMMEDIATE) else "BEGIN")

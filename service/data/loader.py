@@ -607,24 +607,25 @@ async def register_documents(conn: AsyncConnection, documents: Mapping[str, str]
             await conn.execute(sa.insert(DOCUMENT).values(name=name, text=text))
 
 
-async def _bump_revision(conn: AsyncConnection) -> None:
-    """A new revision, stamped with the time of this load (what "as of" means to a client)."""
+async def bump_revision(conn: AsyncConnection) -> int:
+    """A new revision, stamped with the time of this change (what "as of" means to a
+    client); returns it. On PostgreSQL the row lock also queues concurrent writers."""
     now = datetime.now(UTC)
     updated = await conn.execute(
-        sa.update(REVISION).values(revision=REVISION.c.revision + 1, loaded_at=now)
+        sa.update(REVISION)
+        .values(revision=REVISION.c.revision + 1, loaded_at=now)
+        .returning(REVISION.c.revision)
     )
-    if not updated.rowcount:
+    revision = updated.scalar()
+    if revision is None:
         await conn.execute(sa.insert(REVISION).values(id=1, revision=1, loaded_at=now))
+        revision = 1
     await announce(conn)  # to every process holding the revision, once this commits
+    return int(revision)
 
 
-async def apply(conn: AsyncConnection, plan: Plan, progress: Progress | None = None) -> None:
-    """Write the plan in the caller's transaction; the caller commits or rolls back."""
-    if not plan.has_changes:
-        return
-    step = progress or (lambda _name: None)
-    versions = {name: await _versions(conn, name, plan) for name in SECTIONS}
-    step("organizations")
+async def write_records(conn: AsyncConnection, plan: Plan, step: Progress) -> None:
+    """The plan's records and their links, in the caller's transaction (no indexes)."""
     orgs = await _write_organizations(conn, plan)
     step("people")
     people = await _write_people(conn, plan)
@@ -637,13 +638,29 @@ async def apply(conn: AsyncConnection, plan: Plan, progress: Progress | None = N
     if plan.prune:
         step("prune")
         await _prune(conn, plan)
-    step("audit trail")
-    await append(conn, _load_entries(plan, versions), actor=LOADER)
+
+
+async def refresh_derived(conn: AsyncConnection, step: Progress) -> int:
+    """After records change: the search index and the ties follow them, and a new revision
+    is announced; returns it."""
     step("search index")
     await rebuild_search_index(conn)
     step("ties")
     await rebuild_ties(conn)
-    await _bump_revision(conn)
+    return await bump_revision(conn)
+
+
+async def apply(conn: AsyncConnection, plan: Plan, progress: Progress | None = None) -> None:
+    """Write the plan in the caller's transaction; the caller commits or rolls back."""
+    if not plan.has_changes:
+        return
+    step = progress or (lambda _name: None)
+    versions = {name: await _versions(conn, name, plan) for name in SECTIONS}
+    step("organizations")
+    await write_records(conn, plan, step)
+    step("audit trail")
+    await append(conn, _load_entries(plan, versions), actor=LOADER)
+    await refresh_derived(conn, step)
     # Fresh planner statistics: without them SQLite probes a low-selectivity index (kind)
     # instead of the batch key, and one loader batch took 0.8 s instead of 1 ms at 100k.
     await conn.execute(sa.text("ANALYZE"))

@@ -76,6 +76,12 @@ class HeldRevision:
         derived from the revision (ETags, cached answers) is only given out meanwhile."""
         return self._value if self.following else None
 
+    def advance(self, value: int) -> None:
+        """A revision this process committed itself: held at once (read-your-writes),
+        unless the follower already heard a later one."""
+        if self._value is None or value > self._value:
+            self.set(value)
+
     def set(self, value: int) -> None:
         if self._value is not None and value != self._value:
             LOG.info("dataset revision %d -> %d", self._value, value)

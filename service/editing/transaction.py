@@ -1,0 +1,230 @@
+"""One edit, one transaction: lock the record, check the version the editor read, work out
+the record after the edit, validate it as the loader validates a file, write it with the
+loader's writes, refresh the search index and the ties, move the revision and append the
+audit entry. Any refusal or failure rolls all of it back, the audit entry included.
+
+Concurrent edits queue on the record's row (PostgreSQL: `SELECT ... FOR UPDATE`, then the
+revision row) or on SQLite's write lock (`BEGIN IMMEDIATE`), so the version an edit checks
+is the latest committed one: of twenty edits from the same version, exactly one succeeds.
+"""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from service.data.changes import CHANGE, Entry, append
+from service.data.dataset import field_problems, record_problems
+from service.data.engine import for_edits
+from service.data.loader import (
+    SECTIONS,
+    Plan,
+    SectionPlan,
+    refresh_derived,
+    snapshot_from_database,
+    write_records,
+)
+from service.data.models import RECORD_TABLES, ChangeOperation
+from service.data.records import TYPE_OF_SECTION, file_shape, record_of, values_of
+from service.editing.evidence import Cited, Evidence, attach, check
+from service.editing.problems import (
+    Problem,
+    Refusal,
+    UserErrorCode,
+    code_of,
+    input_path,
+    refuse,
+)
+from service.editing.references import documents, known_for, referrers
+
+Shape = dict[str, Any]
+# The record after the edit, from the record before it (None: absent), on the edit's
+# connection; None deletes it. Raises Refusal for what the editor can fix.
+NextState = Callable[[AsyncConnection, Shape | None], Awaitable[Shape | None]]
+
+
+@dataclass(frozen=True)
+class Edit:
+    section: str
+    slug: str
+    operation: ChangeOperation
+    next_state: NextState
+    expected_version: int | None = None  # None: the edit does not name one (create, restore)
+    evidence: Evidence | None = None  # required for a state that is not None, except revert
+    note: str | None = None  # why, for a deletion or a revert
+    reverts: int | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    record_type: str
+    slug: str
+    version: int | None  # after the edit; the deleted version for a deletion
+    change_id: int
+    revision: int
+
+
+async def commit(engine: AsyncEngine, edit: Edit, *, actor: str, request_id: str | None) -> Outcome:
+    """Apply `edit` as `actor` in one transaction, or raise Refusal having changed nothing."""
+    try:
+        async with for_edits(engine).connect() as conn, conn.begin():
+            return await _apply(conn, edit, actor=actor, request_id=request_id)
+    except IntegrityError as error:
+        # Two creations of one slug at once: the second finds it taken only on insert.
+        raise refuse(
+            UserErrorCode.CONFLICT, f"{edit.slug!r} was just created by another edit", "slug"
+        ) from error
+
+
+async def _current_version(conn: AsyncConnection, section: str, slug: str) -> int | None:
+    table = RECORD_TABLES[TYPE_OF_SECTION[section]]
+    query = sa.select(table.c.version).where(table.c.slug == slug)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return (await conn.execute(query)).scalar()
+
+
+async def _apply(
+    conn: AsyncConnection, edit: Edit, *, actor: str, request_id: str | None
+) -> Outcome:
+    section, slug = edit.section, edit.slug
+    version = await _current_version(conn, section, slug)
+    if edit.expected_version is not None:
+        if version is None:
+            raise refuse(UserErrorCode.NOT_FOUND, "no such record", "id")
+        if version != edit.expected_version:
+            if edit.reverts is not None:
+                raise refuse(
+                    UserErrorCode.CONFLICT,
+                    f"the record changed since (it is at version {version}, the change left "
+                    f"it at {edit.expected_version}): revert the later changes first",
+                    "id",
+                )
+            raise refuse(
+                UserErrorCode.CONFLICT,
+                f"the record is at version {version}, not {edit.expected_version}: "
+                "read it again and reapply the change",
+                "expectedVersion",
+            )
+    current = (await snapshot_from_database(conn, {section: [slug]}))[section].get(slug)
+    before = None if current is None else file_shape(section, slug, current)
+    after = await edit.next_state(conn, before)
+    registered = await documents(conn)
+    cited: Cited | None = None
+    if after is not None and edit.evidence is not None:
+        cited = check(edit.evidence, registered)
+        after = attach(section, after, cited, actor)
+    if after is None:
+        if current is None:
+            raise refuse(UserErrorCode.NOT_FOUND, "no such record", "id")
+        in_use = await referrers(conn, section, slug)
+        if in_use:
+            listed = ", ".join(in_use[:5]) + (
+                f" and {len(in_use) - 5} more" if len(in_use) > 5 else ""
+            )
+            raise refuse(UserErrorCode.IN_USE, f"still referred to by {listed}", "id")
+        values = None
+    else:
+        document = _document_of(current, cited, registered)
+        values = await _validated(conn, section, after, registered.get(document or ""), document)
+        if values == current:
+            raise refuse(UserErrorCode.INVALID, "the edit changes nothing")
+    plan = _plan(section, slug, current, values)
+    await write_records(conn, plan, lambda _step: None)
+    table = RECORD_TABLES[TYPE_OF_SECTION[section]]
+    if values is not None and current is None:
+        await _continue_versions(conn, section, slug)
+    new_version = (
+        version
+        if values is None
+        else (await conn.execute(sa.select(table.c.version).where(table.c.slug == slug))).scalar()
+    )
+    revision = await refresh_derived(conn, lambda _step: None)
+    (change_id,) = await append(
+        conn,
+        [
+            Entry(
+                edit.operation,
+                TYPE_OF_SECTION[section],
+                slug,
+                new_version,
+                before,
+                None if values is None else file_shape(section, slug, values),
+                evidence_document=cited.document if cited else None,
+                evidence_quote=cited.quote if cited else None,
+                editorial_note=cited.note if cited and cited.note else edit.note,
+                reverts=edit.reverts,
+            )
+        ],
+        actor=actor,
+        request_id=request_id,
+    )
+    return Outcome(TYPE_OF_SECTION[section], slug, new_version, change_id, revision)
+
+
+async def _continue_versions(conn: AsyncConnection, section: str, slug: str) -> None:
+    """A record created again (restored, or a deletion reverted) continues the versions it
+    had, so that no version of one record ever names two different states."""
+    last = (
+        await conn.execute(
+            sa.select(sa.func.max(CHANGE.c.version)).where(
+                CHANGE.c.record_type == TYPE_OF_SECTION[section], CHANGE.c.record_slug == slug
+            )
+        )
+    ).scalar()
+    if last is not None:
+        table = RECORD_TABLES[TYPE_OF_SECTION[section]]
+        await conn.execute(sa.update(table).where(table.c.slug == slug).values(version=last + 1))
+
+
+def _document_of(current: Any, cited: Cited | None, registered: dict[str, str]) -> str | None:
+    """The document the record's quotes are from: the one just cited, else the one its
+    quotes already name, else the only one registered."""
+    if cited is not None and cited.document is not None:
+        return cited.document
+    if current is not None:
+        named = current.get("source_document") or next(
+            (document for document, _quote in current.get("sources", ())), None
+        )
+        if named:
+            return str(named)
+    return next(iter(registered)) if len(registered) == 1 else None
+
+
+async def _validated(
+    conn: AsyncConnection, section: str, shaped: Shape, source: str | None, document: str | None
+) -> dict[str, Any]:
+    """The record's values, if the loader would accept the record; else the refusal, with
+    the loader's own words for each problem."""
+    try:
+        record = record_of(section, shaped)
+    except ValidationError as error:
+        raise Refusal(
+            Problem(input_path(loc), message, UserErrorCode.INVALID)
+            for loc, message in field_problems(error)
+        ) from None
+    problems = [
+        Problem(input_path(loc), message, code_of(message))
+        for loc, message in record_problems(section, record, await known_for(conn, record, source))
+    ]
+    if problems:
+        raise Refusal(problems)
+    return values_of(record, document or "")
+
+
+def _plan(section: str, slug: str, current: Any, values: dict[str, Any] | None) -> Plan:
+    if values is None:
+        one = SectionPlan(removed=(slug,))
+    elif current is None:
+        one = SectionPlan(added=(slug,))
+    else:
+        one = SectionPlan(changed=(slug,))
+    sections = {name: one if name == section else SectionPlan() for name in SECTIONS}
+    target: dict[str, dict[str, Any]] = {name: {} for name in SECTIONS}
+    if values is not None:
+        target[section] = {slug: values}
+    return Plan(sections=sections, prune=values is None, target=target)
