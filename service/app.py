@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Scope
 
+from service.auth.caller import Accounts
 from service.config import Settings
 from service.data.engine import DatabaseNotReady, create_engine, for_reads
 from service.data.migrate import upgrade
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 app.state.revision = revision
                 app.state.settings = settings
                 app.state.metrics = metrics
+                app.state.accounts = Accounts(reads, settings)  # OIDC keys, editing switch
                 # What is alive after start-up lives as long as the process: keep the
                 # cyclic collector off it (once per process; later apps, as in tests, add
                 # nothing to the frozen set).

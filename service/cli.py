@@ -10,6 +10,7 @@ import socket
 import sys
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from pydantic import ValidationError
 from service.config import Settings, settings_problem
 from service.data.dataset import DEFAULT_DATASET, DatasetError
 from service.data.engine import create_engine
+from service.data.export import DEFAULT_EXPORT
 from service.data.loader import (
     SECTIONS,
     LoadConflict,
@@ -62,6 +64,25 @@ def _parser() -> argparse.ArgumentParser:
         "--synthetic", type=int, metavar="N", help="load a synthetic directory of N organizations"
     )
 
+    export = commands.add_parser(
+        "export",
+        help="write the database as a dataset file, with its source documents beside it",
+        description="Write the database as a dataset file at PATH (default export/partners.yaml"
+        ", or partners.yaml in PATH when it is a folder) and the source documents it quotes in "
+        "source/ beside it: the folder loads on its own with `python -m service seed PATH`. "
+        "The database is only read; the files are written whole or not at all.",
+        epilog="exit status: 0 written; 1 the database cannot be exported (missing, not "
+        "migrated, empty, or quoting more than one document, or one it never registered); "
+        "2 PATH cannot be written",
+    )
+    export.add_argument("path", nargs="?", default=DEFAULT_EXPORT, metavar="PATH")
+    export.add_argument(
+        "--quotes-as-source",
+        action="store_true",
+        help="for a document the database never registered (a synthetic directory's), write "
+        "a stand-in made of the records' quotes",
+    )
+
     commands.add_parser("migrate", help="apply pending schema migrations")
     commands.add_parser("export-schema", help="print the GraphQL schema (SDL)")
     possible = commands.add_parser(
@@ -82,6 +103,15 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--dataset", type=Path, default=DEFAULT_DATASET, metavar="PATH", help="default: %(default)s"
     )
+
+    token = commands.add_parser("token", help="issue, list and revoke API tokens")
+    token_commands = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")
+    create = token_commands.add_parser("create", help="issue a token and print it (once)")
+    create.add_argument("--name", required=True, help="who holds it; the audit trail's actor")
+    create.add_argument("--role", required=True, choices=("editor", "admin"))
+    token_commands.add_parser("list", help="name, role, created and revoked of every token")
+    revoke = token_commands.add_parser("revoke", help="revoke a token: refused from now on")
+    revoke.add_argument("name", metavar="NAME")
     return parser
 
 
@@ -192,6 +222,37 @@ def seed_command(args: argparse.Namespace, settings: Settings) -> int:
 def _reason(error: sqlalchemy.exc.DBAPIError) -> str:
     """The driver's own words, without SQLAlchemy's statement dump."""
     return str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+
+
+def export_command(args: argparse.Namespace, settings: Settings) -> int:
+    from service.data.engine import DatabaseNotReady
+    from service.data.export import ExportError, read_export, target_file, write_export
+
+    async def read() -> Any:
+        engine = create_engine(_loader_settings(settings))  # a large export reads for long
+        try:
+            return await read_export(engine, quotes_as_source=args.quotes_as_source)
+        finally:
+            await engine.dispose()
+
+    try:
+        exported = asyncio.run(read())
+    except (ExportError, DatabaseNotReady) as error:
+        print(f"error: {error}\nnothing was written", file=sys.stderr)
+        return 1
+    except (sqlalchemy.exc.DBAPIError, OSError) as error:
+        reason = _reason(error) if isinstance(error, sqlalchemy.exc.DBAPIError) else error
+        print(f"error: cannot read the database: {reason}\nnothing was written", file=sys.stderr)
+        return 1
+    try:
+        written = write_export(target_file(args.path), exported)
+    except ExportError as error:
+        print(f"error: {error}\nnothing was written", file=sys.stderr)
+        return 2
+    counts = ", ".join(f"{n} {section}" for section, n in exported.counts.items())
+    print(f"exported {counts}")
+    print("\n".join(f"wrote {path}" for path in written))
+    return 0
 
 
 def serve_command(args: argparse.Namespace, settings: Settings) -> int:
@@ -321,6 +382,65 @@ def source_command(args: argparse.Namespace, _settings: Settings) -> int:
     return 1 if report.stale else 0
 
 
+def token_command(args: argparse.Namespace, settings: Settings) -> int:
+    """The token itself goes alone to stdout (for a pipe); everything else to stderr."""
+    from service.auth.tokens import TokenError
+
+    try:
+        return asyncio.run(_token_action(args, settings))
+    except TokenError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except sqlalchemy.exc.DBAPIError as error:
+        print(f"error: cannot use the database: {_reason(error)}", file=sys.stderr)
+        return 1
+
+
+async def _token_action(args: argparse.Namespace, settings: Settings) -> int:
+    from service.auth import tokens
+    from service.auth.principal import Role
+    from service.data.migrate import upgrade
+
+    engine = create_engine(settings, create=True)
+    try:
+        async with engine.begin() as conn:
+            await upgrade(conn)  # a fresh database gets its tables first
+            if args.token_command == "create":
+                secret = await tokens.issue(conn, name=args.name, role=Role[args.role.upper()])
+                print(secret)
+                print(f"issued {args.role} token {args.name!r}: shown this once", file=sys.stderr)
+            elif args.token_command == "revoke":
+                revoked = await tokens.revoke(conn, args.name)
+                print(f"revoked {args.name!r}" if revoked else f"{args.name!r} was revoked already")
+            else:
+                _print_tokens(await tokens.list_tokens(conn))
+    except sqlalchemy.exc.IntegrityError:  # issued under the same name at the same moment
+        raise tokens.TokenError(f"a token named {args.name!r} exists already") from None
+    finally:
+        await engine.dispose()
+    return 0
+
+
+def _print_tokens(listed: Sequence[Any]) -> None:
+    """One line per token, in columns; never the token, never its hash."""
+    rows = [("NAME", "ROLE", "CREATED (UTC)", "REVOKED (UTC)")]
+    rows += [
+        (token.name, token.role, _when(token.created_at), _when(token.revoked_at))
+        for token in listed
+    ]
+    widths = [max(len(row[column]) for row in rows) for column in range(4)]
+    for row in rows:
+        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        print("  ".join(cells).rstrip())
+
+
+def _when(moment: datetime | None) -> str:
+    """SQLite gives the stored UTC time back naive; PostgreSQL gives it in its own zone."""
+    if moment is None:
+        return "-"
+    return (moment.astimezone(UTC) if moment.tzinfo else moment).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -331,9 +451,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers = {
         "serve": serve_command,
         "seed": seed_command,
+        "export": export_command,
         "migrate": migrate_command,
         "export-schema": export_schema_command,
         "possible-types": possible_types_command,
         "source": source_command,
+        "token": token_command,
     }
     return handlers[args.command](args, settings)

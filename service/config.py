@@ -3,13 +3,16 @@ at import time, so tests can build as many differently-configured apps as they l
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/partners.sqlite3"
+PUBLIC_KEY_ALGORITHMS = frozenset(
+    ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
+)
 
 
 class Settings(BaseSettings):
@@ -127,6 +130,49 @@ class Settings(BaseSettings):
         default=50_000, ge=1, description="Most objects a query may ask for (see docs/limits)."
     )
 
+    editing: Literal["auto", "on", "off"] = Field(
+        default="auto",
+        description="Whether the API accepts writes: `auto` once an API token exists or "
+        "OpenID Connect is configured, `on`, or `off` (every write refused as FORBIDDEN).",
+    )
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="OpenID Connect: the `iss` bearer JWTs must carry; with OIDC_AUDIENCE and "
+        "OIDC_JWKS_URL it turns single sign-on on (all three, or none).",
+    )
+    oidc_audience: str | None = Field(
+        default=None, description="OpenID Connect: the `aud` bearer JWTs must include."
+    )
+    oidc_jwks_url: str | None = Field(
+        default=None, description="OpenID Connect: where the provider publishes its keys (JWKS)."
+    )
+    oidc_role_claim: str = Field(
+        default="role",
+        description="The claim naming the caller's role (a string or a list; `editor` or "
+        "`admin`, any case, the highest wins; none: signed in, but no writes).",
+    )
+    oidc_name_claim: str = Field(
+        default="sub",
+        description="The claim naming the caller; the audit trail records `oidc:<value>`.",
+    )
+    oidc_algorithms: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["RS256", "ES256"],
+        description="The signature algorithms accepted, comma-separated; public-key ones "
+        "only (never `none`, never HS*: a public key must not become a shared secret).",
+    )
+    oidc_leeway_s: int = Field(
+        default=30, ge=0, le=300, description="Clock skew allowed on exp, nbf and iat."
+    )
+    oidc_jwks_ttl_s: int = Field(
+        default=300, ge=1, description="How long the provider's keys are kept before a refetch."
+    )
+    oidc_jwks_refetch_s: float = Field(
+        default=10.0,
+        ge=0,
+        description="The shortest time between two fetches of the keys: a token with an unknown "
+        "`kid` refetches them at most this often, so forged kids cannot hammer the provider.",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, url: str) -> str:
@@ -161,6 +207,36 @@ class Settings(BaseSettings):
         if "*" in origins and len(origins) > 1:
             raise ValueError("'*' (any origin) must be given alone")
         return [origin if origin == "*" else _origin(origin) for origin in origins]
+
+    @field_validator("oidc_algorithms", mode="before")
+    @classmethod
+    def _algorithm_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("oidc_algorithms")
+    @classmethod
+    def _public_key_algorithms(cls, algorithms: list[str]) -> list[str]:
+        """Only signatures checked with the provider's public keys (RFC 8725, 3.1 and 3.2)."""
+        unknown = [name for name in algorithms if name not in PUBLIC_KEY_ALGORITHMS]
+        if unknown or not algorithms:
+            allowed = ", ".join(sorted(PUBLIC_KEY_ALGORITHMS))
+            raise ValueError(f"{', '.join(unknown) or 'none given'}: use some of {allowed}")
+        return algorithms
+
+    @model_validator(mode="after")
+    def _oidc_complete(self) -> "Settings":
+        """Single sign-on half configured is a mistake to report at start-up, not a server
+        that silently refuses every JWT."""
+        given = [self.oidc_issuer, self.oidc_audience, self.oidc_jwks_url]
+        if any(given) and not all(given):
+            raise ValueError("set OIDC_ISSUER, OIDC_AUDIENCE and OIDC_JWKS_URL together")
+        return self
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_audience and self.oidc_jwks_url)
 
     @property
     def is_sqlite(self) -> bool:

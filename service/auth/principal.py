@@ -7,6 +7,7 @@ from enum import IntEnum
 class Role(IntEnum):
     """Ordered: each role may do everything the ones below it may."""
 
+    READER = 0  # signed in, but may only read (a single sign-on token without a role)
     EDITOR = 1  # create and update records, read the audit trail
     ADMIN = 2  # also delete, restore, revert, and manage tokens
 

@@ -97,7 +97,9 @@ async def list_tokens(conn: AsyncConnection) -> Sequence[TokenInfo]:
 
 
 async def revoke(conn: AsyncConnection, name: str) -> bool:
-    """Revoke the live token named `name`; False when there is none (unknown or revoked)."""
+    """Revoke the live token named `name`; False when it was revoked already."""
+    if not await conn.scalar(sa.select(sa.exists().where(TOKEN.c.name == name))):
+        raise TokenError(f"no token is named {name!r} (`token list` shows them)")
     result = await conn.execute(
         sa.update(TOKEN)
         .where(TOKEN.c.name == name, TOKEN.c.revoked_at.is_(None))

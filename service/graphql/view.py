@@ -5,6 +5,9 @@
   `application/graphql-response+json` a request error (nothing executed: it did not parse,
   validate, or determine its operation) answers 400 without `data`; under
   `application/json` it answers 200 with `data: null`, as legacy clients expect.
+- Under `application/graphql-response+json` an operation refused for its credentials, and
+  nothing else, answers 401 (`WWW-Authenticate: Bearer`: none or not valid) or 403 (a
+  role too low, editing off); under `application/json` it answers 200, as request errors do.
 - Every refusal Strawberry would answer in plain text is a GraphQL-shaped error with
   `extensions.code` instead: a body that is empty, not JSON, not an object or a batch, a
   query missing, a mutation over GET (405, `Allow: POST`), another HTTP method (405).
@@ -12,6 +15,7 @@
 
 import asyncio
 import json
+from collections.abc import Callable
 from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
@@ -87,11 +91,37 @@ def is_request_error(result: ExecutionResult) -> bool:
     )
 
 
+REFUSALS = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403}
+
+
+def refusal_status(result: ExecutionResult) -> int | None:
+    """401 or 403 when a refusal for credentials is the operation's only outcome: every
+    error is one, and every root field (if any ran) is null because of one. A partial
+    answer keeps its 200, as any answer with data does."""
+    errors = result.errors or []
+    codes = [(error.extensions or {}).get("code") for error in errors]
+    if not errors or any(code not in REFUSALS for code in codes):
+        return None
+    if result.data is not None:
+        if not isinstance(result.data, dict):
+            return None
+        refused = {error.path[0] for error in errors if error.path}
+        if any(value is not None or key not in refused for key, value in result.data.items()):
+            return None
+    return 401 if "UNAUTHENTICATED" in codes else 403
+
+
 def _request_error(code: str, message: str) -> ExecutionResult:
     record = current_request()
     if record is not None:
         record.error_codes.append(code)
     return ExecutionResult(data=None, errors=[GraphQLError(message, extensions={"code": code})])
+
+
+def _advance_held_revision(state: Any) -> Callable[[int], None]:
+    """What a mutation calls with the revision it committed (see Context)."""
+    held = getattr(state, "revision", None)
+    return held.advance if held is not None else (lambda _revision: None)
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -112,6 +142,11 @@ class GraphQLView(GraphQL[Context, None]):
             response.headers["content-type"] = content_type(media_type)
             if getattr(request.state, "request_error", False) and response.status_code == 200:
                 response.status_code = 400  # the graphql-response+json answer to a request error
+            refused = getattr(request.state, "refusal_status", None)
+            if refused is not None and response.status_code == 200:
+                response.status_code = refused
+                if refused == 401:
+                    response.headers["www-authenticate"] = "Bearer"
         await response(scope, receive, send)
 
     @staticmethod
@@ -194,11 +229,14 @@ class GraphQLView(GraphQL[Context, None]):
     async def process_result(
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
-        """Under graphql-response+json, a request error has no `data` and answers 400."""
+        """Under graphql-response+json, a request error has no `data` and answers 400, and
+        an operation refused for its credentials answers 401 or 403."""
         processed = await super().process_result(request, result)
-        if request.state.media_type == GRAPHQL_RESPONSE and is_request_error(result):
-            processed.pop("data", None)
-            request.state.request_error = True
+        if request.state.media_type == GRAPHQL_RESPONSE:
+            if is_request_error(result):
+                processed.pop("data", None)
+                request.state.request_error = True
+            request.state.refusal_status = refusal_status(result)
         return processed
 
     async def execute_operation(
@@ -269,6 +307,8 @@ class GraphQLView(GraphQL[Context, None]):
             settings=state.settings,
             response=response,
             authorization=request.headers.get("authorization"),
+            accounts=state.accounts,
+            revision_committed=_advance_held_revision(state),
         )
 
     async def render_graphql_ide(self, request: Request) -> Response:
