@@ -115,9 +115,16 @@ async def _apply(
     after = await edit.next_state(conn, before)
     registered = await documents(conn)
     cited: Cited | None = None
+    evidence_problems: tuple[Problem, ...] = ()
     if after is not None and edit.evidence is not None:
-        cited = check(edit.evidence, registered)
-        after = attach(section, after, cited, actor)
+        try:
+            cited = check(edit.evidence, registered)
+            after = attach(section, after, cited, actor)
+        except Refusal as refusal:
+            # Reported with the record's own problems, all at once; the record is checked
+            # as if the evidence held, so it is not also said to lack any.
+            evidence_problems = refusal.problems
+            after = attach(section, after, Cited(None, None, "-"), actor)
     if after is None:
         if current is None:
             raise refuse(UserErrorCode.NOT_FOUND, "no such record", "id")
@@ -130,7 +137,14 @@ async def _apply(
         values = None
     else:
         document = _document_of(current, cited, registered)
-        values = await _validated(conn, section, after, registered.get(document or ""), document)
+        try:
+            values = await _validated(
+                conn, section, after, registered.get(document or ""), document
+            )
+        except Refusal as refusal:
+            raise Refusal((*evidence_problems, *refusal.problems)) from None
+        if evidence_problems:
+            raise Refusal(evidence_problems)
         if values == current:
             raise refuse(UserErrorCode.INVALID, "the edit changes nothing")
     plan = _plan(section, slug, current, values)
