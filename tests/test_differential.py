@@ -363,11 +363,14 @@ async def pair(request: pytest.FixtureRequest, databases: Databases) -> AsyncIte
 # --- the hand-written corpus -------------------------------------------------------------
 
 SOURCE = "source { __typename document quote }"
-ORG_SCALARS = "__typename id slug name acronym category description foundedYear website regions"
-AGREEMENT_SCALARS = f"__typename id kind title year description {SOURCE}"
-PERSON_SCALARS = "__typename id slug name credentials"
-REPRESENTATION_SCALARS = f"__typename id role designation {SOURCE}"
-INITIATIVE_SCALARS = f"__typename id name kind recurrence year description {SOURCE}"
+EDITED = "version editorialNote { __typename note by }"
+ORG_SCALARS = (
+    f"__typename id slug name acronym category description foundedYear website regions {EDITED}"
+)
+AGREEMENT_SCALARS = f"__typename id kind title year description {SOURCE} {EDITED}"
+PERSON_SCALARS = f"__typename id slug name credentials {SOURCE} {EDITED}"
+REPRESENTATION_SCALARS = f"__typename id role designation {SOURCE} {EDITED}"
+INITIATIVE_SCALARS = f"__typename id name kind recurrence year description {SOURCE} {EDITED}"
 PAGE_INFO = "pageInfo { __typename hasNextPage hasPreviousPage startCursor endCursor }"
 EVERY_ORG_FIELD = f"""{ORG_SCALARS}
   parent {{ {ORG_SCALARS} parent {{ slug }} }}
@@ -956,6 +959,19 @@ CASES: list[Case] = [
         )
     ],
     Case("introspection", "{ __schema { queryType { name } } }", compiles=FALLS_BACK),
+    # The audit trail is the resolvers' alone (editors only: anonymous here, so refused).
+    Case("changes", "{ changes(last: 2) { totalCount nodes { id actor } } }", refused=True),
+    Case(
+        "history",
+        '{ organization(slug: "%(org)s") { version history { totalCount } } }',
+        refused=True,
+    ),
+    Case(
+        "change-node",
+        '{ node(id: "Q2hhbmdlOjE") { id ... on Change { actor } } }',  # Change:1
+        refused=True,
+    ),
+    Case("viewer", "{ viewer { name role } }", compiles=FALLS_BACK),
     Case(
         "introspection-beside-data",
         '{ __type(name: "Organization") { name } organizations(first: 1) { totalCount } }',

@@ -27,7 +27,7 @@ async def test_served_schema_equals_the_schema_file(gql):
         print_schema,
     )
 
-    body = await gql(get_introspection_query(descriptions=True))
+    body = await gql(get_introspection_query(descriptions=True, specified_by_url=True))
     served = print_schema(lexicographic_sort_schema(build_client_schema(body["data"])))
     on_file = print_schema(
         lexicographic_sort_schema(

@@ -20,6 +20,7 @@ from sqlalchemy.sql import FromClause
 from service.data.cancellation import execute_stoppable
 from service.data.models import (
     AGREEMENT_TABLE,
+    CHANGE_TABLE,
     INITIATIVE_TABLE,
     ORGANIZATION_SOURCE_TABLE,
     ORGANIZATION_TABLE,
@@ -57,29 +58,37 @@ REGION = REGION_TABLE
 AGREEMENT = AGREEMENT_TABLE
 PARTY = PARTY_TABLE
 PERSON = PERSON_TABLE
+CHANGE = CHANGE_TABLE
 REPRESENTATION = REPRESENTATION_TABLE
 
 Rows = Sequence[sa.Row[Any]]
 Served = Callable[[FromClause], dict[str, sa.ColumnElement[Any]]]
 
 
+# Every record's edit state: its version and the editorial note its facts rest on, if any.
+EDITED = " version editorial_note editorial_note_by"
+
+
 def _organization(t: FromClause) -> dict[str, sa.ColumnElement[Any]]:
-    names = "id slug name acronym category description founded_year website parent_id"
+    names = "id slug name acronym category description founded_year website parent_id" + EDITED
     return {name: t.c[name] for name in names.split()}
 
 
 def _agreement(t: FromClause) -> dict[str, sa.ColumnElement[Any]]:
     names = "id slug kind title year description establishes_id source_document source_quote"
-    return {name: t.c[name] for name in names.split()}
+    return {name: t.c[name] for name in (names + EDITED).split()}
 
 
 def _person(t: FromClause) -> dict[str, sa.ColumnElement[Any]]:
-    return {name: t.c[name] for name in ("id", "slug", "name", "credentials")}
+    names = "id slug name credentials source_document source_quote" + EDITED
+    return {name: t.c[name] for name in names.split()}
 
 
 def _representation(t: FromClause) -> dict[str, sa.ColumnElement[Any]]:
     names = "id slug person_id organization_id on_behalf_of_id role source_document source_quote"
-    served: dict[str, sa.ColumnElement[Any]] = {name: t.c[name] for name in names.split()}
+    served: dict[str, sa.ColumnElement[Any]] = {
+        name: t.c[name] for name in (names + EDITED).split()
+    }
     # An empty designation means none: the API serves null for it.
     served["designation"] = sa.func.nullif(t.c.designation, constant("")).label("designation")
     return served
@@ -87,7 +96,7 @@ def _representation(t: FromClause) -> dict[str, sa.ColumnElement[Any]]:
 
 def _initiative(t: FromClause) -> dict[str, sa.ColumnElement[Any]]:
     names = "id slug name kind recurrence year description source_document source_quote"
-    return {name: t.c[name] for name in names.split()}
+    return {name: t.c[name] for name in (names + EDITED).split()}
 
 
 def _initiative_participant(t: FromClause) -> dict[str, sa.ColumnElement[Any]]:
@@ -469,3 +478,57 @@ async def source_documents(conn: AsyncConnection) -> Rows:
         .order_by(cited.c.document)
     )
     return await _all(conn, query)
+
+
+# --- the audit trail --------------------------------------------------------------------
+
+CHANGE_COLUMNS = [
+    "id",
+    "at",
+    "actor",
+    "operation",
+    "record_type",
+    "record_slug",
+    "version",
+    "before",
+    "after",
+    "evidence_document",
+    "evidence_quote",
+    "editorial_note",
+    "request_id",
+    "reverts",
+]
+# Oldest first: a log a client reads on from its last cursor (`after`).
+CHANGES_BY_ID = Ordering("changes:id", (CHANGE.c.id,), (int,))
+
+
+def changes_query(
+    *,
+    record_type: str | None = None,
+    record: tuple[str, str] | None = None,
+    actor: str | None = None,
+    operation: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> sa.Select[Any]:
+    """Audit entries meeting every condition given: `since` inclusive, `until` exclusive
+    (UTC); `record` is one record's (type, slug). Each condition has its index:
+    (record_type, record_slug, id), (actor, id), (at, id)."""
+    query = sa.select(*(CHANGE.c[name] for name in CHANGE_COLUMNS))
+    if record_type is not None:
+        query = query.where(CHANGE.c.record_type == record_type)
+    if record is not None:
+        query = query.where(CHANGE.c.record_type == record[0], CHANGE.c.record_slug == record[1])
+    if actor is not None:
+        query = query.where(CHANGE.c.actor == actor)
+    if operation is not None:
+        query = query.where(CHANGE.c.operation == operation)
+    if since is not None:
+        query = query.where(CHANGE.c.at >= since)
+    if until is not None:
+        query = query.where(CHANGE.c.at < until)
+    return query
+
+
+async def changes_by_ids(conn: AsyncConnection, ids: Sequence[int]) -> Rows:
+    return await _all(conn, changes_query().where(CHANGE.c.id.in_(ids)))

@@ -1,12 +1,16 @@
-"""Filter and ordering inputs of the root connections."""
+"""Filter and ordering inputs of the root connections and the audit trail."""
+
+from datetime import datetime
 
 import strawberry
 
 from service.graphql.types.enums import (
     AgreementKind,
+    ChangeOperation,
     OrderDirection,
     OrganizationOrderField,
     PartnerCategory,
+    RecordType,
 )
 
 
@@ -63,4 +67,26 @@ class PersonFilter:
     )
     search: str | None = strawberry.field(
         default=None, description="Full-text search over names, credentials and roles."
+    )
+
+
+@strawberry.input(description="Narrow the audit trail; all given conditions must hold.")
+class ChangeFilter:
+    record_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only changes to this record (its ID, deleted or not)."
+    )
+    record_type: RecordType | None = strawberry.field(
+        default=None, description="Only changes to records of this type."
+    )
+    actor: str | None = strawberry.field(
+        default=None, description='Only changes by this account ("loader": the seed loader).'
+    )
+    operation: ChangeOperation | None = strawberry.field(
+        default=None, description="Only changes of this kind."
+    )
+    since: datetime | None = strawberry.field(
+        default=None, description="Only changes made at or after this time (UTC if no offset)."
+    )
+    until: datetime | None = strawberry.field(
+        default=None, description="Only changes made before this time (UTC if no offset)."
     )

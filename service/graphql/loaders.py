@@ -114,6 +114,7 @@ class Loaders:
     related: dict[tuple[str, str], DataLoader[int, list[Row]]]
     # (type, field, argument) -> whether a target row (id, argument's value) meets its condition
     meets: dict[tuple[str, str, str], DataLoader[tuple[int, Any], bool]]
+    changes: DataLoader[int, Row | None]  # audit entries by id (a revert's reverted change)
     running: Running
 
     async def of(self, type_name: str, field: str, owner: int, **arguments: Any) -> list[Row]:
@@ -164,5 +165,6 @@ class Loaders:
                 if isinstance(relation, Linked)
                 for argument, condition in relation.conditions.items()
             },
+            changes=_single(running, engine, queries.changes_by_ids, "id"),
             running=running,
         )

@@ -10,12 +10,15 @@ from typing import Annotated, Any
 
 import strawberry
 
+from service.auth.access import require
+from service.auth.principal import Role
 from service.data import queries
 from service.graphql.arguments import SEARCH_RESULTS, search_words
 from service.graphql.context import Info
 from service.graphql.errors import BadUserInput, plain
 from service.graphql.filters import (
     AgreementFilter,
+    ChangeFilter,
     OrganizationFilter,
     OrganizationOrder,
     PersonFilter,
@@ -24,13 +27,15 @@ from service.graphql.ids import NODE_TYPES, decode_id
 from service.graphql.paging import paginate
 from service.graphql.questions import AsOf, neighborhood, path
 from service.graphql.types.agreement import Agreement
-from service.graphql.types.connection import Connection
+from service.graphql.types.change import Change, load_change, utc
+from service.graphql.types.connection import After, Before, Connection, First, Last
 from service.graphql.types.dataset import Dataset
 from service.graphql.types.initiative import Initiative
 from service.graphql.types.node import Node
 from service.graphql.types.organization import Organization
 from service.graphql.types.person import Person
 from service.graphql.types.representation import Representation
+from service.graphql.types.viewer import Viewer
 
 BUILDERS: dict[str, Any] = {
     "Organization": Organization.from_row,
@@ -46,20 +51,6 @@ SearchResult = Annotated[
     strawberry.union("SearchResult", description="Anything `search` can find."),
 ]
 
-First = Annotated[
-    int | None,
-    strawberry.argument(description="Page forward: at most this many items (0..100; default 100)."),
-]
-After = Annotated[
-    str | None, strawberry.argument(description="Page forward from this cursor (exclusive).")
-]
-Last = Annotated[
-    int | None, strawberry.argument(description="Page backward: at most this many items (0..100).")
-]
-Before = Annotated[
-    str | None, strawberry.argument(description="Page backward from this cursor (exclusive).")
-]
-
 
 def _organization_ordering(order: OrganizationOrder | None) -> queries.Ordering:
     order = order or OrganizationOrder()
@@ -70,6 +61,8 @@ async def _load_nodes(info: Info, keys: list[tuple[str, str]]) -> list[Any | Non
     """Objects by (type, slug), in order; loads run together so each type is one batch."""
 
     async def load(type_name: str, slug: str) -> Any | None:
+        if type_name == "Change":  # editors only, refused before anything is read
+            return await load_change(info, slug)
         if type_name not in BUILDERS:
             return None
         row = await info.context.loaders.by_slug[type_name].load(slug)
@@ -194,6 +187,53 @@ class Query:
             info, query, queries.AGREEMENTS_BY_TITLE, Agreement.from_row,
             first=first, after=after, last=last, before=before,
         )  # fmt: skip
+
+    @strawberry.field(
+        description="The audit trail: every change to every record, by the API or the seed "
+        "loader, oldest first (`last: N` for the newest N; `after` resumes from the last entry "
+        "read). Editors and admins only (docs/audit.md)."
+    )
+    async def changes(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        filter: Annotated[
+            ChangeFilter | None, strawberry.argument(description="Conditions to match.")
+        ] = None,
+    ) -> Connection[Change] | None:
+        await require(info, Role.EDITOR)
+        f = filter or ChangeFilter()
+        record = None
+        if f.record_id is not None:
+            record = decode_id(f.record_id)
+            if record[0] not in NODE_TYPES:
+                raise BadUserInput("filter.recordId must be the ID of a record", argument="id")
+        since, until = (utc(t) if t is not None else None for t in (f.since, f.until))
+        if since is not None and until is not None and since > until:
+            raise BadUserInput("filter.since must not be after filter.until")
+        query = queries.changes_query(
+            record_type=str(f.record_type.value) if f.record_type else None,  # the type name
+            record=record,
+            actor=plain(f.actor, "filter.actor"),
+            operation=f.operation.name if f.operation else None,
+            since=since,
+            until=until,
+        )
+        return await paginate(
+            info, query, queries.CHANGES_BY_ID, Change.from_row,
+            first=first, after=after, last=last, before=before,
+        )  # fmt: skip
+
+    @strawberry.field(
+        description="Who is asking: the caller the request's `Authorization` names; null for an "
+        "anonymous request (an UNAUTHENTICATED error for credentials that are not valid)."
+    )
+    async def viewer(self, info: Info) -> Viewer | None:
+        principal = await info.context.principal()
+        return None if principal is None else Viewer.of(principal)
 
     path = strawberry.field(
         resolver=path,

@@ -136,6 +136,10 @@ class ObjectCompiler:
                 value = self.source_excerpt(
                     nodes, column(alias, "source_document"), column(alias, "source_quote")
                 )
+            elif name == "editorialNote":
+                value = self.editorial_note(
+                    nodes, column(alias, "editorial_note"), column(alias, "editorial_note_by")
+                )
             elif field in served and (runtime.name, field) not in RELATIONS:
                 value = self.scalar(runtime, name, self.params.core(served[field]))
             else:
@@ -167,6 +171,18 @@ class ObjectCompiler:
                 (key, self.d.text("SourceExcerpt") if name == "__typename" else values[name])
             )
         return self.d.or_null(sql("{} IS NULL", quote), self.obj(pairs))
+
+    def editorial_note(self, nodes: Sequence[FieldNode], note: Sql, by: Sql) -> Sql:
+        """An EditorialNote, or null where the row has no note (EditorialNote.of)."""
+        runtime = self.selection.object_type("EditorialNote")
+        values = {"note": note, "by": sql("coalesce({}, '')", by)}
+        pairs = []
+        for key, field_nodes in self.selection.subfields(runtime, nodes).items():
+            name = field_nodes[0].name.value
+            pairs.append(
+                (key, self.d.text("EditorialNote") if name == "__typename" else values[name])
+            )
+        return self.d.or_null(sql("{} IS NULL", note), self.obj(pairs))
 
     # --- relations ------------------------------------------------------------------------
 

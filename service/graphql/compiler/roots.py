@@ -41,6 +41,10 @@ class Listing:
     ordering: queries.Ordering
 
 
+# Node types only the resolver path reads (the audit trail's entries: editors only).
+RESOLVED_TYPES = frozenset({"Change"})
+
+
 def decoded(global_id: str) -> tuple[str, str]:
     try:
         return decode_id(global_id)
@@ -234,10 +238,13 @@ class RootCompiler(ObjectCompiler):
         """The object a global ID names: its type is the statement's (another request's ID
         of another type needs another statement), its slug a parameter."""
         type_name, slug = decoded(global_id)
+        if type_name in RESOLVED_TYPES:
+            raise BadValue(f"an ID of a {type_name}: the resolvers check who may read it")
         if type_name not in TABLES:
 
             def unknown(request: Selection) -> dict[str, Any]:
-                if decoded(later(request))[0] in TABLES:
+                other = decoded(later(request))[0]
+                if other in TABLES or other in RESOLVED_TYPES:
                     raise Mismatch("an ID of a known type")
                 return {}
 

@@ -5,6 +5,8 @@ from typing import Any, Self
 import strawberry
 
 from service.graphql.context import Info
+from service.graphql.types.change import HISTORY_DESCRIPTION, history
+from service.graphql.types.editorial import EDITORIAL_NOTE, VERSION, EditorialNote
 from service.graphql.types.enums import AgreementKind
 from service.graphql.types.node import Node
 from service.graphql.types.organization import Organization
@@ -25,6 +27,9 @@ class Agreement(Node):
     )
     description: str | None = strawberry.field(description="What the source says about it.")
     source: SourceExcerpt | None = strawberry.field(description="The excerpt that states it.")
+    version: int = strawberry.field(description=VERSION)
+    editorial_note: EditorialNote | None = strawberry.field(description=EDITORIAL_NOTE)
+    history = strawberry.field(resolver=history, description=HISTORY_DESCRIPTION)
 
     @classmethod
     def from_row(cls, row: Any) -> Self:
@@ -37,6 +42,8 @@ class Agreement(Node):
             year=row.year,
             description=row.description,
             source=SourceExcerpt.of(row),
+            version=row.version,
+            editorial_note=EditorialNote.of(row),
         )
 
     @strawberry.field(description="The organizations party to the agreement, ISCT first.")

@@ -1,11 +1,26 @@
 """Relay cursor connections, plus `totalCount` and `nodes` for clients that want them."""
 
 from collections.abc import Awaitable, Callable
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 import strawberry
 
 NodeType = TypeVar("NodeType")
+
+# The paging arguments every connection takes (Relay), with the repository's limits.
+First = Annotated[
+    int | None,
+    strawberry.argument(description="Page forward: at most this many items (0..100; default 100)."),
+]
+After = Annotated[
+    str | None, strawberry.argument(description="Page forward from this cursor (exclusive).")
+]
+Last = Annotated[
+    int | None, strawberry.argument(description="Page backward: at most this many items (0..100).")
+]
+Before = Annotated[
+    str | None, strawberry.argument(description="Page backward from this cursor (exclusive).")
+]
 
 
 @strawberry.type(description="Where a page sits in its connection (Relay).")

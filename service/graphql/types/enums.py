@@ -81,3 +81,41 @@ class OrganizationOrderField(Enum):
     FOUNDED_YEAR = strawberry.enum_value(
         "FOUNDED_YEAR", description="By founding year; organizations without one come last."
     )
+
+
+@strawberry.enum(description="What a change to a record did (`Change.operation`).")
+class ChangeOperation(Enum):
+    CREATE = strawberry.enum_value("CREATE", description="An editor created the record.")
+    UPDATE = strawberry.enum_value("UPDATE", description="An editor changed the record.")
+    DELETE = strawberry.enum_value("DELETE", description="An admin deleted the record.")
+    RESTORE = strawberry.enum_value("RESTORE", description="An admin restored a deleted record.")
+    REVERT = strawberry.enum_value(
+        "REVERT", description="An admin undid an earlier change (see `Change.reverts`)."
+    )
+    LOAD = strawberry.enum_value(
+        "LOAD",
+        description='The seed loader wrote the record from the dataset file (actor "loader"): '
+        "the first load creates every record, a later load changes or removes them.",
+    )
+
+
+@strawberry.enum(description="The kinds of record the audit trail follows.")
+class RecordType(Enum):
+    ORGANIZATION = strawberry.enum_value("Organization", description="An `Organization`.")
+    AGREEMENT = strawberry.enum_value("Agreement", description="An `Agreement`.")
+    PERSON = strawberry.enum_value("Person", description="A `Person`.")
+    REPRESENTATION = strawberry.enum_value("Representation", description="A `Representation`.")
+    INITIATIVE = strawberry.enum_value("Initiative", description="An `Initiative`.")
+
+
+@strawberry.enum(description="What a signed-in caller may do.")
+class Role(Enum):
+    READER = strawberry.enum_value(
+        "READER", description="Signed in (single sign-on without a role): may only read."
+    )
+    EDITOR = strawberry.enum_value(
+        "EDITOR", description="May create and update records and read the audit trail."
+    )
+    ADMIN = strawberry.enum_value(
+        "ADMIN", description="An editor who may also delete, restore and revert, and manage tokens."
+    )

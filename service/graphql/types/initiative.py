@@ -5,6 +5,8 @@ from typing import Any, Self
 import strawberry
 
 from service.graphql.context import Info
+from service.graphql.types.change import HISTORY_DESCRIPTION, history
+from service.graphql.types.editorial import EDITORIAL_NOTE, VERSION, EditorialNote
 from service.graphql.types.initiative_participant import InitiativeParticipant
 from service.graphql.types.node import Node
 from service.graphql.types.organization import Organization
@@ -24,6 +26,9 @@ class Initiative(Node):
     year: int | None = strawberry.field(description="The year it took place or began.")
     description: str | None = strawberry.field(description="What the source says about it.")
     source: SourceExcerpt | None = strawberry.field(description="The excerpt that states it.")
+    version: int = strawberry.field(description=VERSION)
+    editorial_note: EditorialNote | None = strawberry.field(description=EDITORIAL_NOTE)
+    history = strawberry.field(resolver=history, description=HISTORY_DESCRIPTION)
 
     @classmethod
     def from_row(cls, row: Any) -> Self:
@@ -36,6 +41,8 @@ class Initiative(Node):
             year=row.year,
             description=row.description,
             source=SourceExcerpt.of(row),
+            version=row.version,
+            editorial_note=EditorialNote.of(row),
         )
 
     @strawberry.field(

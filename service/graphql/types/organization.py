@@ -5,6 +5,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Self
 import strawberry
 
 from service.graphql.context import Info
+from service.graphql.types.change import HISTORY_DESCRIPTION, history
+from service.graphql.types.editorial import EDITORIAL_NOTE, VERSION, EditorialNote
 from service.graphql.types.enums import AgreementKind, PartnerCategory
 from service.graphql.types.node import Node
 from service.graphql.types.source import SourceExcerpt
@@ -41,6 +43,9 @@ class Organization(Node):
     website: str | None = strawberry.field(
         description="Website address, where the source gives one (it currently gives none)."
     )
+    version: int = strawberry.field(description=VERSION)
+    editorial_note: EditorialNote | None = strawberry.field(description=EDITORIAL_NOTE)
+    history = strawberry.field(resolver=history, description=HISTORY_DESCRIPTION)
 
     @classmethod
     def from_row(cls, row: Any) -> Self:
@@ -54,6 +59,8 @@ class Organization(Node):
             description=row.description,
             founded_year=row.founded_year,
             website=row.website,
+            version=row.version,
+            editorial_note=EditorialNote.of(row),
         )
 
     @strawberry.field(description="Regions the source names for this body, in its order.")

@@ -5,7 +5,10 @@ from typing import TYPE_CHECKING, Annotated, Any, Self
 import strawberry
 
 from service.graphql.context import Info
+from service.graphql.types.change import HISTORY_DESCRIPTION, history
+from service.graphql.types.editorial import EDITORIAL_NOTE, VERSION, EditorialNote
 from service.graphql.types.node import Node
+from service.graphql.types.source import SourceExcerpt
 
 if TYPE_CHECKING:
     from service.graphql.types.representation import Representation
@@ -23,10 +26,24 @@ class Person(Node):
     credentials: list[str] = strawberry.field(
         description='Degrees and credentials in the source\'s order, e.g. ["MD", "PhD"].'
     )
+    source: SourceExcerpt | None = strawberry.field(
+        description="The excerpt that names this person, with their credentials."
+    )
+    version: int = strawberry.field(description=VERSION)
+    editorial_note: EditorialNote | None = strawberry.field(description=EDITORIAL_NOTE)
+    history = strawberry.field(resolver=history, description=HISTORY_DESCRIPTION)
 
     @classmethod
     def from_row(cls, row: Any) -> Self:
-        return cls(db_id=row.id, slug=row.slug, name=row.name, credentials=list(row.credentials))
+        return cls(
+            db_id=row.id,
+            slug=row.slug,
+            name=row.name,
+            credentials=list(row.credentials),
+            source=SourceExcerpt.of(row),
+            version=row.version,
+            editorial_note=EditorialNote.of(row),
+        )
 
     @strawberry.field(description="Every seat this person holds.")
     async def representations(self, info: Info) -> list[RepresentationType]:

@@ -6,6 +6,8 @@ import strawberry
 
 from service.graphql.context import Info
 from service.graphql.errors import PublicError
+from service.graphql.types.change import HISTORY_DESCRIPTION, history
+from service.graphql.types.editorial import EDITORIAL_NOTE, VERSION, EditorialNote
 from service.graphql.types.enums import Designation
 from service.graphql.types.node import Node
 from service.graphql.types.organization import Organization
@@ -27,6 +29,9 @@ class Representation(Node):
         description="PRIMARY or ALTERNATE, where the source says."
     )
     source: SourceExcerpt | None = strawberry.field(description="The excerpt that states it.")
+    version: int = strawberry.field(description=VERSION)
+    editorial_note: EditorialNote | None = strawberry.field(description=EDITORIAL_NOTE)
+    history = strawberry.field(resolver=history, description=HISTORY_DESCRIPTION)
 
     @classmethod
     def from_row(cls, row: Any) -> Self:
@@ -39,6 +44,8 @@ class Representation(Node):
             role=row.role,
             designation=Designation(row.designation) if row.designation else None,
             source=SourceExcerpt.of(row),
+            version=row.version,
+            editorial_note=EditorialNote.of(row),
         )
 
     @strawberry.field(description="The person holding the seat.")
