@@ -399,11 +399,13 @@ def token_command(args: argparse.Namespace, settings: Settings) -> int:
 async def _token_action(args: argparse.Namespace, settings: Settings) -> int:
     from service.auth import tokens
     from service.auth.principal import Role
+    from service.data.engine import for_edits
     from service.data.migrate import upgrade
 
     engine = create_engine(settings, create=True)
     try:
-        async with engine.begin() as conn:
+        # with the write lock from the start: two commands at once queue, neither fails
+        async with for_edits(engine).begin() as conn:
             await upgrade(conn)  # a fresh database gets its tables first
             if args.token_command == "create":
                 secret = await tokens.issue(conn, name=args.name, role=Role[args.role.upper()])

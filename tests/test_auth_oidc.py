@@ -27,6 +27,7 @@ from tests.utils.auth import (
     ADMIN_WRITE,
     AUDIENCE,
     BAD,
+    GRAPHQL_RESPONSE,
     ISSUER,
     Provider,
     assert_refused,
@@ -220,3 +221,33 @@ def test_unsafe_or_incomplete_settings_stop_the_server_from_starting(
     )
     assert result.returncode == 2
     assert said in result.stderr
+
+
+async def test_a_served_write_records_the_single_sign_on_name(
+    database_url: str, provider: Provider
+) -> None:
+    """Through the served schema (not the probe): the actor the audit trail keeps."""
+    application = create_app(oidc_settings(database_url, provider))
+    headers = {"authorization": bearer(provider.token()), "accept": GRAPHQL_RESPONSE}
+    no_role = {**headers, "authorization": bearer(provider.token(role=None))}
+    create = """mutation($input: CreateOrganizationInput!) {
+      createOrganization(input: $input) { userErrors { message } } }"""
+    new = {
+        "slug": "sso-test-body",
+        "name": "SSO test body",
+        "category": "PARTNER",
+        "evidence": {"editorialNote": "added by the single sign-on tests"},
+    }
+    body = {"query": create, "variables": {"input": new}}
+    changes = (
+        '{ changes(first: 5, filter: {actor: "oidc:alice@example.test"}) { nodes { actor } } }'
+    )
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            created = (await c.post("/graphql", json=body, headers=headers)).json()
+            assert created["data"] == {"createOrganization": {"userErrors": []}}, created
+            listed = (await c.post("/graphql", json={"query": changes}, headers=headers)).json()
+            assert listed["data"]["changes"]["nodes"] == [{"actor": "oidc:alice@example.test"}]
+            new["slug"] = "sso-test-body-2"
+            assert_refused(await c.post("/graphql", json=body, headers=no_role), "FORBIDDEN")

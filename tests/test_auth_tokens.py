@@ -266,3 +266,59 @@ async def test_no_log_record_holds_a_credential(
         text = record.getMessage() + (record.exc_text or "") + repr(record.__dict__)
         for secret in (token, unknown, token[4:20]):
             assert secret not in text, record.name
+
+
+# ---------------------------------------------------------------- the served mutations
+
+CREATE = """
+mutation Create($input: CreateOrganizationInput!) {
+  createOrganization(input: $input) { organization { slug } changeId userErrors { code message } }
+}"""
+DELETE = """
+mutation Delete($input: DeleteInput!) {
+  deleteOrganization(input: $input) { userErrors { code } }
+}"""
+CHANGES = """
+query Changes($actor: String) {
+  changes(first: 5, filter: {actor: $actor}) { nodes { actor operation } }
+}"""
+
+
+def new_organization(slug: str) -> dict[str, Any]:
+    return {
+        "slug": slug,
+        "name": f"Account test body {slug}",
+        "category": "PARTNER",
+        "evidence": {"editorialNote": "added by the account tests"},
+    }
+
+
+async def post(
+    client: Any, query: str, variables: dict[str, Any], authorization: str | None = None
+) -> Any:
+    headers = {"accept": GRAPHQL_RESPONSE}
+    if authorization is not None:
+        headers["authorization"] = authorization
+    body = {"query": query, "variables": variables}
+    return await client.post("/graphql", json=body, headers=headers)
+
+
+async def test_the_served_writes_refuse_strangers_and_record_the_holder(
+    client: Any, database_url: str
+) -> None:
+    create = {"input": new_organization("account-test-body")}
+    assert_refused(await post(client, CREATE, create))
+    assert_refused(await post(client, CREATE, create, "Bearer ipg_unknown"))
+    assert_refused(await post(client, CHANGES, {}))  # the audit trail is for editors only
+
+    token = await issue(database_url, "erin")
+    created = await post(client, CREATE, create, bearer(token))
+    assert created.status_code == 200, created.text
+    payload = created.json()["data"]["createOrganization"]
+    assert payload["userErrors"] == [], payload
+    assert payload["organization"] == {"slug": "account-test-body"}
+    changes = await post(client, CHANGES, {"actor": "erin"}, bearer(token))
+    assert changes.json()["data"]["changes"]["nodes"] == [{"actor": "erin", "operation": "CREATE"}]
+
+    delete = {"input": {"id": payload["changeId"], "expectedVersion": 1}}
+    assert_refused(await post(client, DELETE, delete, bearer(token)), "FORBIDDEN")  # admins only
