@@ -76,6 +76,9 @@ class Settings(BaseSettings):
         default=50, ge=0, description="Most aliases per document, counted through fragments."
     )
     max_root_fields: int = Field(default=50, ge=1, description="Most root fields per operation.")
+    max_writes: int = Field(
+        default=10, ge=1, description="Most mutations per request (each is one transaction)."
+    )
     max_tokens: int = Field(default=20_000, ge=10, description="Most tokens a document may have.")
     max_body_bytes: int = Field(
         default=100_000, ge=1_000, description="Largest request body accepted (413 beyond)."

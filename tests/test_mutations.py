@@ -556,3 +556,36 @@ async def test_an_edit_is_searchable_and_walkable_at_once(send: Send) -> None:
 def test_dataset_source_is_unchanged() -> None:
     """The page every quote above is checked against is the seed's own."""
     assert Path(DEFAULT_DATASET.parent / "source").is_dir()
+
+
+async def test_more_writes_than_a_request_may_make_are_refused_before_any(
+    app: Any, client: httpx.AsyncClient, tokens: dict[str, str]
+) -> None:
+    limit = app.state.settings.max_writes
+    fields = " ".join(
+        f'w{n}: createPerson(input: {{slug: "p-{n}", name: "P {n}", '
+        f'evidence: {{editorialNote: "n"}}}}) {{ userErrors {{ message }} }}'
+        for n in range(limit + 1)
+    )
+    before = await everything(app)
+    response = await client.post(
+        "/graphql",
+        json={"query": f"mutation {{ {fields} }}"},
+        headers={"authorization": f"Bearer {tokens['editor']}"},
+    )
+    body = response.json()
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["QUERY_TOO_COMPLEX"]
+    assert f"the limit is {limit}" in body["errors"][0]["message"]
+    assert await everything(app) == before
+
+
+async def test_a_write_counts_towards_the_cost_it_reports(
+    client: httpx.AsyncClient, tokens: dict[str, str]
+) -> None:
+    response = await client.post(
+        "/graphql",
+        json={"query": CREATE_ORG, "variables": {"input": new_partner()}},
+        headers={"authorization": f"Bearer {tokens['editor']}"},
+    )
+    cost = response.json()["extensions"]["cost"]
+    assert cost["requested"] >= 100  # the write, and the organization it returns

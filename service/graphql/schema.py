@@ -59,6 +59,7 @@ def _extensions(
         max_depth=settings.max_depth,
         max_aliases=settings.max_aliases,
         max_root_fields=settings.max_root_fields,
+        max_writes=settings.max_writes,
         max_cost=settings.max_cost,
         page_size=settings.max_page_size,
     )

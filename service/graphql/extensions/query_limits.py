@@ -32,6 +32,7 @@ from graphql import (
     IntValueNode,
     ListValueNode,
     OperationDefinitionNode,
+    OperationType,
     SelectionSetNode,
     VariableNode,
     get_named_type,
@@ -51,6 +52,8 @@ class QueryLimits:
     max_cost: int = 50_000
     page_size: int = 100  # what a connection without first/last may return
     list_fanout: int = 3  # expected items in a plain relation list (agreements, parties...)
+    max_writes: int = 10  # mutations per request: each is a transaction, serialized with others
+    write_cost: int = 100  # what one mutation counts towards max_cost, besides what it returns
 
 
 INTROSPECTION_ROOTS = frozenset({"__schema", "__type"})
@@ -238,7 +241,16 @@ def measure_operation(
     """Depth, aliases and root fields raise LimitExceeded as soon as they pass the limit;
     the cost is checked once the whole operation is measured."""
     walk = _Walk(schema, fragments, variables, limits)
-    walk.selection(operation.selection_set, schema.query_type, 0, 1)
+    walk.selection(operation.selection_set, schema.get_root_type(operation.operation), 0, 1)
+    if operation.operation == OperationType.MUTATION:
+        writes = walk.measure.root_fields
+        if writes > limits.max_writes:
+            raise LimitExceeded(
+                "QUERY_TOO_COMPLEX",
+                f"The request makes {writes} mutations; the limit is {limits.max_writes} "
+                "per request.",
+            )
+        walk.measure.cost += writes * limits.write_cost
     if walk.measure.cost > limits.max_cost:
         raise LimitExceeded(
             "QUERY_TOO_COMPLEX",
