@@ -3,7 +3,9 @@
 // One request fetches everything the page shows: the co-founded bodies and the partners, each
 // with its agreements, representatives, co-founders and initiatives (the API contract's
 // "frontend query", extended). Filters and search then work on that one answer, in the
-// browser, with no further request. The DOM is built with textContent only: data is never
+// browser, with no further request. The page only reads: where an editor recorded a fact
+// through the API with a note rather than a quote from the source page (a record's
+// `editorialNote`), it says so, beside that fact and on its organization's row. The DOM is built with textContent only: data is never
 // parsed as HTML. No framework and no build step: copy the file and adapt it.
 "use strict";
 
@@ -19,20 +21,27 @@ const QUERY = `query PartnersPage {
 
 fragment Card on Organization {
   id slug name acronym category regions description foundedYear
+  editorialNote { ...Note }
   units { id slug }
-  agreements { id kind year title parties { id slug name acronym category } }
+  agreements { id kind year title editorialNote { ...Note } parties { id slug name acronym category } }
   representatives {
-    id role designation
+    id role designation editorialNote { ...Note }
     onBehalfOf { id slug name acronym category }
-    person { id slug name credentials representations { id role organization { id slug name acronym } } }
+    person {
+      id slug name credentials editorialNote { ...Note }
+      representations { id role organization { id slug name acronym } }
+    }
   }
   delegates {
-    id role person { id name credentials }
+    id role editorialNote { ...Note }
+    person { id name credentials editorialNote { ...Note } }
     organization { id slug name acronym parent { id slug } }
   }
   cofounders { id slug name acronym category }
-  initiatives { id name kind recurrence year }
-}`;
+  initiatives { id name kind recurrence year editorialNote { ...Note } }
+}
+
+fragment Note on EditorialNote { note by }`;
 
 // The network as it stood at the end of a year (the year slider): the same three lists, each
 // body with only what the drawing needs and only the agreements that stood then. Asked once
@@ -173,6 +182,39 @@ async function graphql(query, operationName, variables) {
 
 const fetchPage = () => graphql(QUERY, "PartnersPage");
 
+// ---------------------------------------------------------------------------- editors' notes
+
+/** The records a row shows that rest on an editor's note rather than the source page alone:
+ * the body, its agreements, seats (and their people) and initiatives. */
+function noted(org) {
+  const seats = [...org.representatives, ...org.delegates];
+  return [org, ...org.agreements, ...seats, ...seats.map((seat) => seat.person), ...org.initiatives].filter(
+    (record) => record.editorialNote,
+  );
+}
+
+/** "Editor's note: <the note> — <its author>", beside the fact it is about; null for a
+ * record that rests on the source page. Text, not an icon: a screen reader reads it out. */
+function editorialNote(record, tag = "span") {
+  const note = record.editorialNote;
+  if (!note) return null;
+  return h(
+    tag,
+    { class: "editorial-note" },
+    h("span", { class: "editorial-label", text: "Editor's note" }),
+    " ",
+    h("span", { class: "editorial-text", text: note.note }),
+    h("span", { class: "editorial-by", text: ` — ${note.by}` }),
+  );
+}
+
+/** The row's mark: how many of its facts an editor recorded, or null for none. */
+function editedMark(org) {
+  const count = noted(org).length;
+  if (!count) return null;
+  return h("span", { class: "edited-mark", text: plural(count, "editor's note", "editor's notes") });
+}
+
 // ---------------------------------------------------------------------------- organizations
 
 /** A body and its units: its agreements, seats and initiatives include its units' (the API's
@@ -191,6 +233,7 @@ function searchText(org) {
       ...org.representatives.flatMap((seat) => [seat.person.name, seat.role]),
       ...org.delegates.flatMap((seat) => [seat.person.name, seat.role]),
       ...org.initiatives.map((initiative) => initiative.name),
+      ...noted(org).map((record) => record.editorialNote.note),
     ]
       .filter(Boolean)
       .join("\n"),
@@ -267,6 +310,7 @@ function agreementsSection(org) {
           h("span", { class: `kind kind-${agreement.kind}`, text: kindLabel(agreement.kind) }),
           " ",
           h("span", { class: "title", text: agreement.title }),
+          editorialNote(agreement),
         ),
       ),
     ),
@@ -297,6 +341,8 @@ function representativesSection(org) {
                 text: `Also: ${elsewhere.map((other) => `${other.role}, ${other.organization.name}`).join("; ")}`,
               })
             : null,
+          editorialNote(seat),
+          editorialNote(seat.person),
         );
       }),
     ),
@@ -317,6 +363,8 @@ function delegatesSection(org) {
           {},
           h("span", { class: "person", text: personName(seat.person) }),
           ` — ${seat.role}`,
+          editorialNote(seat),
+          editorialNote(seat.person),
         ),
       ),
     ),
@@ -333,7 +381,12 @@ function initiativesSection(org) {
       {},
       org.initiatives.map((initiative) => {
         const when = [initiative.recurrence, initiative.year].filter(Boolean).join(", ");
-        return h("li", { text: when ? `${initiative.name} (${when})` : initiative.name });
+        return h(
+          "li",
+          {},
+          when ? `${initiative.name} (${when})` : initiative.name,
+          editorialNote(initiative),
+        );
       }),
     ),
   );
@@ -362,12 +415,13 @@ function entry(org) {
         org.regions.length
           ? h("span", { class: "regions" }, org.regions.map((region) => h("span", { class: "region", text: region })))
           : null,
-        h("span", { class: "glance", text: glance(org).join(" · ") }),
+        h("span", { class: "glance", text: glance(org).join(" · ") }, editedMark(org)),
       ),
       h(
         "div",
         { class: "details" },
         org.description ? h("p", { class: "description", text: org.description }) : null,
+        editorialNote(org, "p"),
         agreementsSection(org),
         representativesSection(org),
         delegatesSection(org),
