@@ -10,6 +10,7 @@ Without Chromium (or the playwright package) these tests are skipped, loudly; wi
 REQUIRE_BROWSER=1 (CI) they fail instead. Expected counts come from seed/partners.yaml.
 """
 
+import contextlib
 import itertools
 import re
 import unicodedata
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 import pytest
@@ -30,6 +31,11 @@ try:
 except ImportError:  # the browser fixture reports it: a skip, or a failure under REQUIRE_BROWSER
     expect = None
 
+from service.auth.principal import Role
+from service.auth.tokens import issue
+from service.config import Settings
+from service.data.engine import create_engine, for_writes
+from service.graphql.ids import encode_id
 from tests.test_page_audits import AXE, axe_violations, described
 from tests.utils import involved
 from tests.utils.browser import ARTIFACTS, launched, loopback_only
@@ -89,11 +95,18 @@ class Tab:
 
 @pytest_asyncio.fixture(loop_scope="module")
 async def tab(browser: Any, server: str) -> AsyncIterator[Tab]:
+    async with opened(browser, server) as tab:
+        yield tab
+
+
+@contextlib.asynccontextmanager
+async def opened(browser: Any, base: str) -> AsyncIterator[Tab]:
+    """A Tab on the server at `base`, in a fresh browser context (no storage carried over)."""
     ARTIFACTS.mkdir(exist_ok=True)
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     page = await context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
-    tab = Tab(page, server)
+    tab = Tab(page, base)
 
     def on_request(request: Any) -> None:
         parts = urlsplit(request.url)
@@ -384,6 +397,8 @@ async def test_partners_page_renders_every_partner_from_one_request(tab: Tab):
     # No boilerplate: a section the dataset has no facts for is left out, not filled in.
     boilerplate = page.locator("#results").get_by_text(re.compile("on record|^none", re.I))
     assert await boilerplate.count() == 0
+    # The curated dataset rests on the source page alone: no editor's note anywhere.
+    assert await page.locator(".edited-mark, .editorial-note").count() == 0
     seated = {seat["organization"] for seat in dataset()["representations"]}
     for slug in shown():
         has = bool(scope(slug) & seated)
@@ -853,3 +868,231 @@ async def test_partners_network_year_slider_draws_the_network_of_that_year(tab: 
     assert await drawn(tab) == (now_nodes, now_lines)
     assert len(tab.paths("POST")) == requests
     tab.assert_clean()
+
+
+# ------------------------------------------------------------------------ editors' notes
+
+EDITOR = "edith"
+
+
+@dataclass
+class Edited:
+    """A server whose data an editor changed through the API, each edit with a note."""
+
+    base: str
+    token: str
+    notes: dict[str, str]  # the edited record's type -> its note
+    rows: dict[str, set[str]]  # a note -> the rows (slugs) that show its record
+
+
+EDITED_RECORDS = """{ organizations(first: 100) { nodes {
+  slug category website version
+  agreements { id version title }
+  representatives { id version role person { name } }
+  initiatives { id version name }
+} } }"""
+
+NOTED_ROWS = """fragment N on EditorialNote { note }
+{ organizations(first: 100) { nodes { slug category editorialNote { ...N }
+  agreements { editorialNote { ...N } }
+  representatives { editorialNote { ...N } person { editorialNote { ...N } } }
+  delegates { editorialNote { ...N } person { editorialNote { ...N } } }
+  initiatives { editorialNote { ...N } }
+} } }"""
+
+
+async def edit(base: str, token: str, mutation: str, **input_: Any) -> None:
+    """One update, as an editor, with `evidence.editorialNote`; fails on any refusal."""
+    async with httpx.AsyncClient() as client:
+        response = await client.post(
+            f"{base}/graphql",
+            json={"query": mutation, "variables": {"input": input_}},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    body = response.json()
+    assert "errors" not in body, body
+    (payload,) = body["data"].values()
+    assert payload["userErrors"] == [], payload
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def edited(
+    browser: Any, databases: Any, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Edited]:
+    """Its own server and database (the others' expectations are the curated dataset's): an
+    editor changed one organization, one agreement, one seat and one initiative, each of a
+    different row, through the API, with an editorial note rather than a quote."""
+    database_url = await databases.fresh("curated")
+    engine = create_engine(Settings(database_url=database_url))
+    try:
+        async with for_writes(engine).begin() as conn:
+            token = await issue(conn, name=EDITOR, role=Role.EDITOR)
+    finally:
+        await engine.dispose()
+    async with live_server(database_url, tmp_path_factory.mktemp("edited")) as served:
+        base = served.base
+        nodes = {
+            org["slug"]: org for org in (await ask(base, EDITED_RECORDS))["organizations"]["nodes"]
+        }
+        fact, ebmt, cba = nodes["fact"], nodes["ebmt"], nodes["cba"]
+        seated = next(
+            org
+            for slug, org in nodes.items()
+            if org["category"] in SHOWN and org["representatives"]
+            and slug not in {"fact", "ebmt", "cba"}
+        )  # fmt: skip
+        agreement = ebmt["agreements"][0]
+        seat = seated["representatives"][0]
+        initiative = next(i for i in cba["initiatives"] if "Cord Blood Connect" in i["name"])
+        notes = {
+            "Organization": "Website confirmed by phone with FACT's office",
+            "Agreement": "Renewal announced at the 2024 annual meeting",
+            "Representation": "Role renamed in the body's 2025 minutes",
+            "Initiative": "Scope agreed by email with the organizers",
+        }
+        payload = "{ %s { version } userErrors { message } }"
+        await edit(
+            base, token,
+            "mutation($input: UpdateOrganizationInput!) { updateOrganization(input: $input) "
+            + payload % "organization" + " }",
+            id=encode_id("Organization", "fact"), expectedVersion=fact["version"],
+            website="https://www.factglobal.org/contact",
+            evidence={"editorialNote": notes["Organization"]},
+        )  # fmt: skip
+        await edit(
+            base, token,
+            "mutation($input: UpdateAgreementInput!) { updateAgreement(input: $input) "
+            + payload % "agreement" + " }",
+            id=agreement["id"], expectedVersion=agreement["version"],
+            description="Renewed in 2024.", evidence={"editorialNote": notes["Agreement"]},
+        )  # fmt: skip
+        await edit(
+            base, token,
+            "mutation($input: UpdateRepresentationInput!) { updateRepresentation(input: $input) "
+            + payload % "representation" + " }",
+            id=seat["id"], expectedVersion=seat["version"],
+            role=seat["role"] + " (renamed)", evidence={"editorialNote": notes["Representation"]},
+        )  # fmt: skip
+        await edit(
+            base, token,
+            "mutation($input: UpdateInitiativeInput!) { updateInitiative(input: $input) "
+            + payload % "initiative" + " }",
+            id=initiative["id"], expectedVersion=initiative["version"],
+            description="An annual congress.", evidence={"editorialNote": notes["Initiative"]},
+        )  # fmt: skip
+        rows: dict[str, set[str]] = {note: set() for note in notes.values()}
+        for org in (await ask(base, NOTED_ROWS))["organizations"]["nodes"]:
+            if org["category"] not in SHOWN:
+                continue
+            for record in [org, *org["agreements"], *org["initiatives"]] + [
+                r
+                for seat in org["representatives"] + org["delegates"]
+                for r in (seat, seat["person"])
+            ]:
+                if record["editorialNote"]:
+                    rows[record["editorialNote"]["note"]].add(org["slug"])
+        assert "fact" in rows[notes["Organization"]]
+        assert "ebmt" in rows[notes["Agreement"]]
+        assert seated["slug"] in rows[notes["Representation"]]
+        assert "cba" in rows[notes["Initiative"]]
+        yield Edited(base, token, notes, rows)
+
+
+async def test_partners_page_says_which_facts_an_editor_recorded(browser: Any, edited: Edited):
+    """A fact an editor recorded with a note (not a quote from the page) says so where it is
+    shown, with the note and its author; its row carries a small mark; the other rows are as
+    they were. The page still only reads, in one request."""
+    async with opened(browser, edited.base) as tab:
+        await open_partners(tab)
+        page = tab.page
+        marked: dict[str, int] = {}
+        for rows in edited.rows.values():
+            for slug in rows:
+                marked[slug] = marked.get(slug, 0) + 1
+        rows = page.locator("details.org")
+        assert await rows.count() == len(shown())
+        for slug in shown():
+            mark = page.locator(f"#org-{slug} summary .edited-mark")
+            if slug not in marked:
+                await expect(mark).to_have_count(0)
+                await expect(page.locator(f"#org-{slug} .editorial-note")).to_have_count(0)
+                continue
+            await expect(mark).to_have_text(
+                f"{marked[slug]} editor's note" + ("s" if marked[slug] > 1 else "")
+            )
+            # The mark is part of the row's accessible name: a screen reader hears it.
+            summary = page.locator(f"#org-{slug} summary")
+            assert "editor's note" in (await summary.inner_text())
+        assert len(marked) < len(shown()) / 2  # most rows rest on the page alone
+
+        # Opened, each edited fact shows its note and who wrote it, beside the fact.
+        where = {
+            "Organization": ("fact", "p.editorial-note"),
+            "Agreement": ("ebmt", ".agreements .timeline li .editorial-note"),
+            "Representation": (
+                None,
+                ".representatives li .editorial-note, .delegates li .editorial-note",
+            ),
+            "Initiative": ("cba", ".initiatives li .editorial-note"),
+        }
+        for kind, note in edited.notes.items():
+            slug, selector = where[kind]
+            for row in sorted(edited.rows[note]) if slug is None else [slug]:
+                details = page.locator(f"#org-{row}")
+                shown_note = details.locator(selector).filter(has_text=note)
+                await expect(shown_note).to_be_hidden()  # closed rows stay one line
+                await details.locator("summary").click()
+                await expect(shown_note).to_be_visible()
+                await expect(shown_note).to_have_text(f"Editor's note {note} — {EDITOR}")
+                await expect(shown_note.locator(".editorial-label")).to_have_text("Editor's note")
+        fact = page.locator("#org-fact")
+        await expect(fact.locator(".editorial-note")).to_have_count(1)  # the body's own, only
+        # A row's other facts are untouched: FACT's representatives carry no note.
+        await expect(fact.locator(".representatives .editorial-note")).to_have_count(0)
+
+        # The search finds a fact by its note too.
+        await page.get_by_label("Search").fill(edited.notes["Agreement"])
+        assert await visible(tab) == edited.rows[edited.notes["Agreement"]]
+        await page.get_by_label("Search").fill("")
+        await no_axe_violation(page, "editors' notes shown, rows opened")
+        assert await unasked_shift(page) == 0
+        await tab.screenshot("partners-editorial-notes", full_page=True)
+        assert tab.paths("POST") == ["/graphql"]  # one request; the page never writes
+        tab.assert_clean()
+
+
+async def test_graphiql_sends_the_authorization_header_typed_in_its_headers_tab(
+    browser: Any, edited: Edited
+):
+    """An editor signs in from GraphiQL by typing the bearer header in its Headers tab; the
+    header goes with the query, and is not kept in the browser's storage afterwards."""
+    async with opened(browser, edited.base) as tab:
+        sent: list[dict[str, str]] = []
+        tab.page.on(
+            "request",
+            lambda request: sent.append(request.headers) if request.method == "POST" else None,
+        )
+        await tab.open("/graphql?q=" + quote("{ viewer { name role } }"))
+        page = tab.page
+        await expect(page.locator(".graphiql-query-editor")).to_contain_text("viewer")
+        await (
+            page.get_by_role("tab", name="Headers")
+            .or_(page.get_by_role("button", name="Headers"))
+            .first.click()
+        )
+        headers = page.locator(".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror")
+        await headers.click()
+        await page.keyboard.type(f'{{"Authorization": "Bearer {edited.token}"')
+        await expect(headers).to_contain_text(f"Bearer {edited.token}")
+        await page.get_by_role("button", name=re.compile("Execute query")).click()
+        result = page.locator(".graphiql-response")
+        await expect(result).to_contain_text(f'"name": "{EDITOR}"')
+        await expect(result).to_contain_text('"role": "EDITOR"')
+        assert any(h.get("authorization") == f"Bearer {edited.token}" for h in sent)
+
+        # The token is not left behind: GraphiQL keeps no headers in localStorage.
+        stored = await page.evaluate("() => JSON.stringify({...window.localStorage})")
+        assert "viewer" in stored  # its history was kept: the query, without the headers
+        assert edited.token not in stored
+        await tab.screenshot("graphiql-headers")
+        tab.assert_clean()
