@@ -3,7 +3,7 @@ Each mutation is one transaction (service/editing/transaction.py); a refusal is 
 `userErrors` entry and changes nothing, the audit trail included."""
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -50,6 +50,8 @@ from service.graphql.mutations.payloads import (
 from service.graphql.query import BUILDERS
 from service.http.observability import current_request
 
+INPUT = strawberry.argument(description="The edit (see its input type).")
+
 
 def _evidence(given: EvidenceInput) -> Evidence:
     return Evidence(document=given.document, quote=given.quote, note=given.editorial_note)
@@ -74,10 +76,10 @@ class Done:
         self.errors = errors
 
     @property
-    def change_id(self) -> strawberry.ID | None:
-        if self.outcome is None:
-            return None
-        return strawberry.ID(encode_id("Change", str(self.outcome.change_id)))
+    def reported(self) -> dict[str, Any]:
+        """What every payload carries besides the record (payloads.Outcome)."""
+        entry = None if self.outcome is None else self.outcome.change_id
+        return {"change_entry": entry, "user_errors": self.errors}
 
     async def record(self, info: Info) -> Any:
         """The record as it now is, read after the commit (null if refused or deleted)."""
@@ -141,8 +143,7 @@ async def _deleted(info: Info, type_name: str, data: DeleteInput) -> DeletePaylo
     done = await _run(info, Role.ADMIN, _delete(type_name, data))
     return DeletePayload(
         deleted_id=data.id if done.outcome else None,
-        change_id=done.change_id,
-        user_errors=done.errors,
+        **done.reported,
     )
 
 
@@ -155,113 +156,133 @@ async def _deleted(info: Info, type_name: str, data: DeleteInput) -> DeletePaylo
 class Mutation:
     @strawberry.mutation(description="Record a new organization.")
     async def create_organization(
-        self, info: Info, input: CreateOrganizationInput
+        self, info: Info, input: Annotated[CreateOrganizationInput, INPUT]
     ) -> OrganizationPayload:
         done = await _run(info, Role.EDITOR, _create("organizations", input.slug, input))
         return OrganizationPayload(
-            organization=await done.record(info), change_id=done.change_id, user_errors=done.errors
+            organization=await done.record(info),
+            **done.reported,
         )
 
     @strawberry.mutation(description="Change an organization, from the version you read.")
     async def update_organization(
-        self, info: Info, input: UpdateOrganizationInput
+        self, info: Info, input: Annotated[UpdateOrganizationInput, INPUT]
     ) -> OrganizationPayload:
         done = await _run(info, Role.EDITOR, _update("Organization", input))
         return OrganizationPayload(
-            organization=await done.record(info), change_id=done.change_id, user_errors=done.errors
+            organization=await done.record(info),
+            **done.reported,
         )
 
     @strawberry.mutation(description="Delete an organization nothing refers to any more.")
-    async def delete_organization(self, info: Info, input: DeleteInput) -> DeletePayload:
+    async def delete_organization(
+        self, info: Info, input: Annotated[DeleteInput, INPUT]
+    ) -> DeletePayload:
         return await _deleted(info, "Organization", input)
 
     @strawberry.mutation(description="Record a new agreement.")
-    async def create_agreement(self, info: Info, input: CreateAgreementInput) -> AgreementPayload:
+    async def create_agreement(
+        self, info: Info, input: Annotated[CreateAgreementInput, INPUT]
+    ) -> AgreementPayload:
         done = await _run(info, Role.EDITOR, _create("agreements", input.slug, input))
         return AgreementPayload(
-            agreement=await done.record(info), change_id=done.change_id, user_errors=done.errors
+            agreement=await done.record(info),
+            **done.reported,
         )
 
     @strawberry.mutation(description="Change an agreement, from the version you read.")
-    async def update_agreement(self, info: Info, input: UpdateAgreementInput) -> AgreementPayload:
+    async def update_agreement(
+        self, info: Info, input: Annotated[UpdateAgreementInput, INPUT]
+    ) -> AgreementPayload:
         done = await _run(info, Role.EDITOR, _update("Agreement", input))
         return AgreementPayload(
-            agreement=await done.record(info), change_id=done.change_id, user_errors=done.errors
+            agreement=await done.record(info),
+            **done.reported,
         )
 
     @strawberry.mutation(description="Delete an agreement.")
-    async def delete_agreement(self, info: Info, input: DeleteInput) -> DeletePayload:
+    async def delete_agreement(
+        self, info: Info, input: Annotated[DeleteInput, INPUT]
+    ) -> DeletePayload:
         return await _deleted(info, "Agreement", input)
 
     @strawberry.mutation(description="Record a new person.")
-    async def create_person(self, info: Info, input: CreatePersonInput) -> PersonPayload:
+    async def create_person(
+        self, info: Info, input: Annotated[CreatePersonInput, INPUT]
+    ) -> PersonPayload:
         done = await _run(info, Role.EDITOR, _create("people", input.slug, input))
-        return PersonPayload(
-            person=await done.record(info), change_id=done.change_id, user_errors=done.errors
-        )
+        return PersonPayload(person=await done.record(info), **done.reported)
 
     @strawberry.mutation(description="Change a person, from the version you read.")
-    async def update_person(self, info: Info, input: UpdatePersonInput) -> PersonPayload:
+    async def update_person(
+        self, info: Info, input: Annotated[UpdatePersonInput, INPUT]
+    ) -> PersonPayload:
         done = await _run(info, Role.EDITOR, _update("Person", input))
-        return PersonPayload(
-            person=await done.record(info), change_id=done.change_id, user_errors=done.errors
-        )
+        return PersonPayload(person=await done.record(info), **done.reported)
 
     @strawberry.mutation(description="Delete a person who holds no seat any more.")
-    async def delete_person(self, info: Info, input: DeleteInput) -> DeletePayload:
+    async def delete_person(
+        self, info: Info, input: Annotated[DeleteInput, INPUT]
+    ) -> DeletePayload:
         return await _deleted(info, "Person", input)
 
     @strawberry.mutation(description="Record a new seat (representation).")
     async def create_representation(
-        self, info: Info, input: CreateRepresentationInput
+        self, info: Info, input: Annotated[CreateRepresentationInput, INPUT]
     ) -> RepresentationPayload:
         slug = f"{input.person}--{input.organization}"
         done = await _run(info, Role.EDITOR, _create("representations", slug, input))
         return RepresentationPayload(
             representation=await done.record(info),
-            change_id=done.change_id,
-            user_errors=done.errors,
+            **done.reported,
         )
 
     @strawberry.mutation(description="Change a seat, from the version you read.")
     async def update_representation(
-        self, info: Info, input: UpdateRepresentationInput
+        self, info: Info, input: Annotated[UpdateRepresentationInput, INPUT]
     ) -> RepresentationPayload:
         done = await _run(info, Role.EDITOR, _update("Representation", input))
         return RepresentationPayload(
             representation=await done.record(info),
-            change_id=done.change_id,
-            user_errors=done.errors,
+            **done.reported,
         )
 
     @strawberry.mutation(description="Delete a seat.")
-    async def delete_representation(self, info: Info, input: DeleteInput) -> DeletePayload:
+    async def delete_representation(
+        self, info: Info, input: Annotated[DeleteInput, INPUT]
+    ) -> DeletePayload:
         return await _deleted(info, "Representation", input)
 
     @strawberry.mutation(description="Record a new joint initiative.")
     async def create_initiative(
-        self, info: Info, input: CreateInitiativeInput
+        self, info: Info, input: Annotated[CreateInitiativeInput, INPUT]
     ) -> InitiativePayload:
         done = await _run(info, Role.EDITOR, _create("initiatives", input.slug, input))
         return InitiativePayload(
-            initiative=await done.record(info), change_id=done.change_id, user_errors=done.errors
+            initiative=await done.record(info),
+            **done.reported,
         )
 
     @strawberry.mutation(description="Change an initiative, from the version you read.")
     async def update_initiative(
-        self, info: Info, input: UpdateInitiativeInput
+        self, info: Info, input: Annotated[UpdateInitiativeInput, INPUT]
     ) -> InitiativePayload:
         done = await _run(info, Role.EDITOR, _update("Initiative", input))
         return InitiativePayload(
-            initiative=await done.record(info), change_id=done.change_id, user_errors=done.errors
+            initiative=await done.record(info),
+            **done.reported,
         )
 
     @strawberry.mutation(description="Delete an initiative.")
-    async def delete_initiative(self, info: Info, input: DeleteInput) -> DeletePayload:
+    async def delete_initiative(
+        self, info: Info, input: Annotated[DeleteInput, INPUT]
+    ) -> DeletePayload:
         return await _deleted(info, "Initiative", input)
 
     @strawberry.mutation(description="Bring back a deleted record as its deletion found it.")
-    async def restore_record(self, info: Info, input: RestoreInput) -> RestorePayload:
+    async def restore_record(
+        self, info: Info, input: Annotated[RestoreInput, INPUT]
+    ) -> RestorePayload:
         async def edit() -> Edit:
             try:
                 type_name, slug = decode_id(input.id)
@@ -272,16 +293,16 @@ class Mutation:
             return operations.restore(SECTION_OF_TYPE[type_name], slug, input.reason)
 
         done = await _run(info, Role.ADMIN, edit)
-        return RestorePayload(
-            record=await done.record(info), change_id=done.change_id, user_errors=done.errors
-        )
+        return RestorePayload(record=await done.record(info), **done.reported)
 
     @strawberry.mutation(
         description="Undo one change (`Change.id`): the record goes back to its state before "
         "it. The undo is itself a change (REVERT); a record that changed again since is a "
         "CONFLICT."
     )
-    async def revert_change(self, info: Info, input: RevertChangeInput) -> RevertChangePayload:
+    async def revert_change(
+        self, info: Info, input: Annotated[RevertChangeInput, INPUT]
+    ) -> RevertChangePayload:
         async def edit() -> Edit:
             try:
                 type_name, key = decode_id(input.id)
@@ -298,6 +319,5 @@ class Mutation:
             record_id=None
             if outcome is None
             else strawberry.ID(encode_id(outcome.record_type, outcome.slug)),
-            change_id=done.change_id,
-            user_errors=done.errors,
+            **done.reported,
         )

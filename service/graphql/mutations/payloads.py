@@ -2,12 +2,14 @@
 problems an editor can fix, each naming its input field."""
 
 from enum import Enum
-from typing import Annotated
 
 import strawberry
 
 from service.editing.problems import Problem
+from service.graphql.context import Info
+from service.graphql.ids import encode_id
 from service.graphql.types.agreement import Agreement
+from service.graphql.types.change import Change
 from service.graphql.types.initiative import Initiative
 from service.graphql.types.node import Node
 from service.graphql.types.organization import Organization
@@ -39,10 +41,11 @@ class UserErrorCode(Enum):
 @strawberry.type(description="A problem with an edit's input that the editor can fix.")
 class UserError:
     field: list[str] | None = strawberry.field(
-        description='The path to the input field, e.g. ["input", "parties", "1"].'
+        description='The path to the input field, e.g. ["input", "parties", "1"]; null when '
+        "the problem is the edit as a whole."
     )
-    message: str
-    code: UserErrorCode
+    message: str = strawberry.field(description="What is wrong, in the loader's own words.")
+    code: UserErrorCode = strawberry.field(description="The kind of problem.")
 
     @classmethod
     def of(cls, problem: Problem) -> "UserError":
@@ -53,67 +56,83 @@ class UserError:
         )
 
 
-Errors = Annotated[list[UserError], strawberry.field(description="Empty when the edit was made.")]
-
-
-@strawberry.type
-class OrganizationPayload:
-    organization: Organization | None
-    change_id: strawberry.ID | None = strawberry.field(
-        description="The audit entry of the change (`Change.id`); null when refused."
+@strawberry.type(description="What every payload says besides the record.")
+class Outcome:
+    change_entry: strawberry.Private[int | None]
+    user_errors: list[UserError] = strawberry.field(
+        description="What to fix; empty when the edit was made."
     )
-    user_errors: Errors
+
+    @strawberry.field(
+        description="The audit entry's ID (`Change.id`); null when the edit was refused."
+    )
+    def change_id(self) -> strawberry.ID | None:
+        if self.change_entry is None:
+            return None
+        return strawberry.ID(encode_id("Change", str(self.change_entry)))
+
+    @strawberry.field(description="The audit entry of the change; null when refused.")
+    async def change(self, info: Info) -> Change | None:
+        if self.change_entry is None:
+            return None
+        row = await info.context.loaders.changes.load(self.change_entry)
+        return Change.from_row(row) if row else None
 
 
-@strawberry.type
-class AgreementPayload:
-    agreement: Agreement | None
-    change_id: strawberry.ID | None
-    user_errors: Errors
+@strawberry.type(description="An organization as the edit left it.")
+class OrganizationPayload(Outcome):
+    organization: Organization | None = strawberry.field(
+        description="The organization now; null when the edit was refused."
+    )
 
 
-@strawberry.type
-class PersonPayload:
-    person: Person | None
-    change_id: strawberry.ID | None
-    user_errors: Errors
+@strawberry.type(description="An agreement as the edit left it.")
+class AgreementPayload(Outcome):
+    agreement: Agreement | None = strawberry.field(
+        description="The agreement now; null when the edit was refused."
+    )
 
 
-@strawberry.type
-class RepresentationPayload:
-    representation: Representation | None
-    change_id: strawberry.ID | None
-    user_errors: Errors
+@strawberry.type(description="A person as the edit left them.")
+class PersonPayload(Outcome):
+    person: Person | None = strawberry.field(
+        description="The person now; null when the edit was refused."
+    )
 
 
-@strawberry.type
-class InitiativePayload:
-    initiative: Initiative | None
-    change_id: strawberry.ID | None
-    user_errors: Errors
+@strawberry.type(description="A seat as the edit left it.")
+class RepresentationPayload(Outcome):
+    representation: Representation | None = strawberry.field(
+        description="The seat now; null when the edit was refused."
+    )
 
 
-@strawberry.type(description="A deletion: the deleted record's ID, when it was deleted.")
-class DeletePayload:
-    deleted_id: strawberry.ID | None
-    change_id: strawberry.ID | None
-    user_errors: Errors
+@strawberry.type(description="An initiative as the edit left it.")
+class InitiativePayload(Outcome):
+    initiative: Initiative | None = strawberry.field(
+        description="The initiative now; null when the edit was refused."
+    )
+
+
+@strawberry.type(description="A deletion.")
+class DeletePayload(Outcome):
+    deleted_id: strawberry.ID | None = strawberry.field(
+        description="The deleted record's ID; null when the deletion was refused."
+    )
 
 
 @strawberry.type(description="A restored record, as its deletion found it.")
-class RestorePayload:
-    record: Node | None
-    change_id: strawberry.ID | None
-    user_errors: Errors
-
-
-@strawberry.type(
-    description="An undone change: the record as it now is (null when the undo deleted it)."
-)
-class RevertChangePayload:
-    record: Node | None
-    record_id: strawberry.ID | None
-    change_id: strawberry.ID | None = strawberry.field(
-        description="The new audit entry that records the revert."
+class RestorePayload(Outcome):
+    record: Node | None = strawberry.field(
+        description="The record now; null when the restore was refused."
     )
-    user_errors: Errors
+
+
+@strawberry.type(description="An undone change.")
+class RevertChangePayload(Outcome):
+    record: Node | None = strawberry.field(
+        description="The record now; null when the undo deleted it or was refused."
+    )
+    record_id: strawberry.ID | None = strawberry.field(
+        description="The record's ID, also when the undo deleted it."
+    )
