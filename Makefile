@@ -95,3 +95,4 @@ bench: $(INSTALLED) $(DEV_ASSETS)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 	$(BIN)/python -m bench.soak  # 30 s, 50 connections, 10% hostile: adds its RESULTS.md section
 	$(BIN)/python -m bench.graph
+	$(BIN)/python -m bench.editing  # edit latency and concurrent editors, both engines
