@@ -19,7 +19,7 @@ def _examples() -> list[object]:
     found = []
     for document in DOCUMENTS:
         for n, block in enumerate(BLOCK.findall(document.read_text(encoding="utf-8"))):
-            if block.lstrip().startswith(("{", "query")):  # operations, not SDL sketches
+            if block.lstrip().startswith(("{", "query", "mutation")):  # not SDL sketches
                 found.append(pytest.param(block, id=f"{document.name}-{n}"))
     return found
 
@@ -33,10 +33,11 @@ def test_the_docs_have_examples_to_check():
 
 @pytest.mark.parametrize("query", EXAMPLES)
 async def test_a_documented_query_runs_as_written(app, client, query):
-    """Sent as an editor: the audit trail's examples (docs/audit.md) need the role, and a
-    token changes nothing a public field answers."""
+    """Sent as an admin on a fresh copy of the curated directory: the audit trail's examples
+    (docs/audit.md) need the editor role, the editing examples (docs/editing.md) make their
+    edits, and a token changes nothing a public field answers."""
     async with app.state.engine.begin() as conn:
-        token = await issue(conn, name="docs-reader", role=Role.EDITOR)
+        token = await issue(conn, name="docs-reader", role=Role.ADMIN)
     response = await client.post(
         "/graphql", json={"query": query}, headers={"authorization": f"Bearer {token}"}
     )
@@ -45,3 +46,6 @@ async def test_a_documented_query_runs_as_written(app, client, query):
     assert "errors" not in body, body["errors"]
     assert body["data"]
     assert all(value is not None for value in body["data"].values())
+    if query.lstrip().startswith("mutation"):  # each edit was made, not refused
+        for name, payload in body["data"].items():
+            assert payload["userErrors"] == [], (name, payload["userErrors"])

@@ -203,7 +203,7 @@ class Query:
         filter: Annotated[
             ChangeFilter | None, strawberry.argument(description="Conditions to match.")
         ] = None,
-    ) -> Connection[Change] | None:
+    ) -> Connection[Change]:
         await require(info, Role.EDITOR)
         f = filter or ChangeFilter()
         record = None

@@ -128,8 +128,9 @@ async def history(
     after: After = None,
     last: Last = None,
     before: Before = None,
-) -> Connection[Change] | None:
-    """A record's own entries of the audit trail."""
+) -> Connection[Change]:
+    """A record's own entries of the audit trail (non-null, as the contract fixes it: an
+    anonymous caller's refusal nulls the record that asked)."""
     await require(info, Role.EDITOR)
     query = queries.changes_query(record=(type(root).__name__, root.slug))
     return await paginate(
