@@ -204,11 +204,6 @@ async def test_a_huge_list_of_parties_is_a_clear_error_and_changes_nothing(
     assert await snapshot(database_url) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="every problem of a long list is its own userError: 7,000 parties give 6,999 "
-    "entries, a 645 kB answer to a 71 kB request (service/graphql/mutations/mutation.py _run)",
-)
 async def test_a_refusal_of_a_long_list_stays_small(client, editor):
     """The answer to a refused edit is bounded, whatever the input's length: a client
     cannot make the service write nine times what it sent."""

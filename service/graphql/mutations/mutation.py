@@ -2,7 +2,7 @@
 Each mutation is one transaction (service/editing/transaction.py); a refusal is a
 `userErrors` entry and changes nothing, the audit trail included."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Any
 
 import strawberry
@@ -14,7 +14,7 @@ from service.data.engine import for_reads
 from service.data.records import SECTION_OF_TYPE
 from service.editing import operations
 from service.editing.evidence import Evidence
-from service.editing.problems import Refusal, UserErrorCode, refuse
+from service.editing.problems import Problem, Refusal, UserErrorCode, refuse
 from service.editing.transaction import Edit, Outcome, commit
 from service.graphql.context import Info
 from service.graphql.errors import BadUserInput
@@ -91,6 +91,20 @@ class Done:
         return BUILDERS[outcome.record_type](rows[0]) if rows else None
 
 
+MAX_USER_ERRORS = 20
+
+
+def _reported(problems: Sequence[Problem]) -> list[UserError]:
+    """The first problems, and one line for the rest: an answer stays small whatever the
+    input's length (a list of thousands of bad slugs)."""
+    errors = [UserError.of(problem) for problem in problems[:MAX_USER_ERRORS]]
+    rest = problems[MAX_USER_ERRORS:]
+    if rest:
+        summary = Problem(None, f"and {len(rest)} more problems like these", rest[0].code)
+        errors.append(UserError.of(summary))
+    return errors
+
+
 async def _run(info: Info, role: Role, edit: Callable[[], Awaitable[Edit]]) -> Done:
     principal = await require(info, role)
     record = current_request()
@@ -102,7 +116,7 @@ async def _run(info: Info, role: Role, edit: Callable[[], Awaitable[Edit]]) -> D
             request_id=record.request_id if record else None,
         )
     except Refusal as refusal:
-        return Done(None, [UserError.of(problem) for problem in refusal.problems])
+        return Done(None, _reported(refusal.problems))
     info.context.revision_committed(outcome.revision)
     return Done(outcome, [])
 
