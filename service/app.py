@@ -1,10 +1,14 @@
 """The ASGI app: `create_app(settings)` builds it; the lifespan owns the engine."""
 
+import asyncio
 import functools
 import gc
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -13,8 +17,9 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import Scope
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from service.auth.caller import Accounts
 from service.config import Settings
@@ -22,7 +27,9 @@ from service.data.engine import DatabaseNotReady, create_engine, for_reads
 from service.data.migrate import upgrade
 from service.data.revision import HeldRevision, held_revision
 from service.graphql.compiler.dialects import register_sqlite
-from service.graphql.schema import build_schema
+from service.graphql.compiler.execution import RawJSON
+from service.graphql.context import Context
+from service.graphql.schema import PartnerGraphSchema, build_schema
 from service.graphql.view import GraphQLView
 from service.http.admission import ConcurrencyLimitMiddleware
 from service.http.caching import GraphQLETagMiddleware
@@ -41,6 +48,8 @@ from service.http.response_cache import (
     ResponseCacheCollector,
     ResponseCacheMiddleware,
 )
+from service.live.feed import ChangeFeed
+from service.live.hub import LiveCollector, live_hub
 
 STARTUP_LOG = logging.getLogger("service.startup")
 # What real clients send: JSON, tokens (editing), our request ids and ETags, Apollo's
@@ -54,6 +63,25 @@ CORS_REQUEST_HEADERS = [
     "apollographql-client-name",
     "apollographql-client-version",
 ]
+
+
+async def _answer(
+    schema: PartnerGraphSchema,
+    engine: AsyncEngine,
+    settings: Settings,
+    query: str,
+    variables: dict[str, Any] | None,
+) -> str:
+    """A live query's answer as JSON text, run as an anonymous reader within the request
+    time budget, by the same schema (and compiled path) as a request."""
+    context = Context(engine=engine, settings=settings)
+    async with asyncio.timeout(settings.request_timeout_s):
+        result = await schema.execute(query, variable_values=variables, context_value=context)
+    data = json.loads(result.data.text) if isinstance(result.data, RawJSON) else result.data
+    body: dict[str, Any] = {"data": data}
+    if result.errors:
+        body["errors"] = [error.formatted for error in result.errors]
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
 
 async def healthz(_request: Request) -> Response:
@@ -110,12 +138,22 @@ def create_app(settings: Settings | None = None) -> Starlette:
             # ETags' revision is held in memory, kept current by a task of its own.
             reads = for_reads(engine)
             count_statements(reads)
-            async with held_revision(engine, settings) as revision:
+            async with (
+                held_revision(engine, settings) as revision,
+                live_hub(
+                    ChangeFeed(reads, capacity=settings.live_backlog),
+                    functools.partial(_answer, schema, reads, settings),
+                    revision,
+                    max_sockets=settings.max_websockets,
+                ) as live,
+            ):
                 app.state.engine = reads
                 app.state.revision = revision
                 app.state.settings = settings
                 app.state.metrics = metrics
                 app.state.accounts = Accounts(reads, settings)  # OIDC keys, editing switch
+                app.state.live = live
+                live_metrics.hub = live
                 # What is alive after start-up lives as long as the process: keep the
                 # cyclic collector off it (once per process; later apps, as in tests, add
                 # nothing to the frozen set).
@@ -125,15 +163,22 @@ def create_app(settings: Settings | None = None) -> Starlette:
         finally:
             await engine.dispose()
 
+    live_metrics = LiveCollector()
+    metrics.registry.register(live_metrics)
     graphql = GraphQLView(
         schema,
         graphql_ide="graphiql" if settings.graphiql else None,
         allow_queries_via_get=True,
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        connection_init_wait_timeout=timedelta(seconds=settings.ws_init_timeout_s),
+        max_subscriptions_per_connection=settings.max_subscriptions,
+        allowed_origins=settings.cors_origins,
     )
     return Starlette(
         middleware=_middleware(settings, metrics, answers),
         routes=[
             Route("/graphql", graphql),  # the view refuses other methods, GraphQL-shaped
+            WebSocketRoute("/graphql", graphql),  # subscriptions: graphql-transport-ws
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics_endpoint),

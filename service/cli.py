@@ -285,7 +285,11 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
         "workers": args.workers,
         # MAX_CONCURRENCY is the app's (service/http/admission.py: a GraphQL-shaped 503);
         # uvicorn's count of connections stays as a backstop above it, against floods.
-        "limit_concurrency": connection_limit(settings.max_concurrency),
+        # ...and WebSockets have their own cap (MAX_WEBSOCKETS), on top of it.
+        "limit_concurrency": connection_limit(settings.max_concurrency) + settings.max_websockets,
+        "ws_max_size": settings.ws_message_bytes,  # a bigger message closes with 1009
+        "ws_ping_interval": settings.ws_ping_interval_s,  # idle connections are pinged...
+        "ws_ping_timeout": settings.ws_ping_interval_s,  # ...and closed if they do not answer
         # A client reusing a connection the server is closing gets a dropped request: the side
         # that sends must be the side that closes, so the server waits longer than clients.
         "timeout_keep_alive": settings.keep_alive_s,

@@ -80,6 +80,33 @@ class Settings(BaseSettings):
         default=10, ge=1, description="Most mutations per request (each is one transaction)."
     )
     max_tokens: int = Field(default=20_000, ge=10, description="Most tokens a document may have.")
+    max_websockets: int = Field(
+        default=2_000,
+        ge=0,
+        description="Most subscription (WebSocket) connections per process; apart from "
+        "MAX_CONCURRENCY, which they never use up.",
+    )
+    max_subscriptions: int = Field(
+        default=20, ge=1, description="Most subscriptions (operations) on one WebSocket."
+    )
+    ws_message_bytes: int = Field(
+        default=65_536, ge=1_024, description="Largest WebSocket message a client may send."
+    )
+    ws_init_timeout_s: float = Field(
+        default=10.0, gt=0, description="How long a WebSocket may wait to send connection_init."
+    )
+    ws_ping_interval_s: float = Field(
+        default=20.0,
+        gt=0,
+        description="How often an idle WebSocket is pinged; one that does not answer within "
+        "as long again is closed.",
+    )
+    live_backlog: int = Field(
+        default=1_000,
+        ge=1,
+        description="Changes a `changes` subscriber may fall behind before it is ended (to "
+        "resume from its last change).",
+    )
     max_body_bytes: int = Field(
         default=100_000, ge=1_000, description="Largest request body accepted (413 beyond)."
     )

@@ -69,6 +69,14 @@ class HeldRevision:
         # (the database away, or this process cut off from it). What must never outlive a
         # change, like a cached answer, is only trusted while this holds.
         self.following = False
+        self._moved = asyncio.Event()  # set, and replaced, each time the value changes
+
+    async def moved_past(self, revision: int | None) -> int:
+        """The held revision once it differs from `revision` (at once if it already does):
+        what live updates wait on, woken by every change any process commits."""
+        while self._value is None or self._value == revision:
+            await self._moved.wait()
+        return self._value
 
     @property
     def trusted(self) -> int | None:
@@ -85,8 +93,12 @@ class HeldRevision:
     def set(self, value: int) -> None:
         if self._value is not None and value != self._value:
             LOG.info("dataset revision %d -> %d", self._value, value)
+        moved = value != self._value
         self._value = value
         self.heard.set()
+        if moved:
+            self._moved.set()
+            self._moved = asyncio.Event()
 
 
 @contextlib.asynccontextmanager

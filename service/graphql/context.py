@@ -3,6 +3,7 @@ who is asking."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -12,6 +13,9 @@ from service.auth.caller import Accounts, Caller
 from service.auth.principal import Principal
 from service.config import Settings
 from service.graphql.loaders import Loaders
+
+if TYPE_CHECKING:
+    from service.live.hub import LiveHub
 
 
 @dataclass
@@ -25,14 +29,29 @@ class Context:
     # Told each revision this request commits, so this process holds it at once and its own
     # next read is never answered from before the edit (service/data/revision.py).
     revision_committed: Callable[[int], None] = lambda _revision: None
+    live: "LiveHub | None" = None  # the app's live-update hub (lifespan state), for subscriptions
+    # A WebSocket's connection_init payload (graphql-ws `connectionParams`): its
+    # "Authorization" signs the connection in (service/graphql/view.py, on_ws_connect).
+    connection_params: dict[str, object] | None = None
     loaders: Loaders = field(init=False)
     _caller: Caller = field(init=False)
 
     def __post_init__(self) -> None:
         # Built per request: a loader's cache must never outlive the request that filled it.
         self.loaders = Loaders.create(self.engine)
-        accounts = self.accounts or Accounts(self.engine, self.settings)
-        self._caller = Caller(accounts, self.authorization)
+        self.accounts = self.accounts or Accounts(self.engine, self.settings)
+        self._caller = Caller(self.accounts, self.authorization)
+
+    def sign_in(self, authorization: str | None) -> None:
+        """Who the connection's operations run as, from its connection_init payload."""
+        assert self.accounts is not None  # set on creation
+        self.authorization = authorization
+        self._caller = Caller(self.accounts, authorization)
+
+    def refresh_loaders(self) -> None:
+        """New loaders, for a subscription's next event: one WebSocket context lives as long
+        as its connection, and a loader's cache must not outlive the moment it was filled."""
+        self.loaders = Loaders.create(self.engine)
 
     async def principal(self) -> Principal | None:
         """Who sent the request (None: anonymous); raises Unauthenticated on credentials

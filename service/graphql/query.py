@@ -27,7 +27,7 @@ from service.graphql.ids import NODE_TYPES, decode_id
 from service.graphql.paging import paginate
 from service.graphql.questions import AsOf, neighborhood, path
 from service.graphql.types.agreement import Agreement
-from service.graphql.types.change import Change, load_change, utc
+from service.graphql.types.change import Change, change_conditions, load_change
 from service.graphql.types.connection import After, Before, Connection, First, Last
 from service.graphql.types.dataset import Dataset
 from service.graphql.types.initiative import Initiative
@@ -205,23 +205,7 @@ class Query:
         ] = None,
     ) -> Connection[Change]:
         await require(info, Role.EDITOR)
-        f = filter or ChangeFilter()
-        record = None
-        if f.record_id is not None:
-            record = decode_id(f.record_id)
-            if record[0] not in NODE_TYPES:
-                raise BadUserInput("filter.recordId must be the ID of a record", argument="id")
-        since, until = (utc(t) if t is not None else None for t in (f.since, f.until))
-        if since is not None and until is not None and since > until:
-            raise BadUserInput("filter.since must not be after filter.until")
-        query = queries.changes_query(
-            record_type=str(f.record_type.value) if f.record_type else None,  # the type name
-            record=record,
-            actor=plain(f.actor, "filter.actor"),
-            operation=f.operation.name if f.operation else None,
-            since=since,
-            until=until,
-        )
+        query = queries.changes_query(**change_conditions(filter))
         return await paginate(
             info, query, queries.CHANGES_BY_ID, Change.from_row,
             first=first, after=after, last=last, before=before,

@@ -17,6 +17,7 @@ from service.graphql.extensions.public_errors import PublicErrors, is_public
 from service.graphql.extensions.query_limits import QueryLimits, QueryLimitsExtension
 from service.graphql.mutations.mutation import Mutation
 from service.graphql.query import Query
+from service.graphql.subscription import Subscription
 from service.graphql.types.agreement import Agreement
 from service.graphql.types.initiative import Initiative
 from service.graphql.types.organization import Organization
@@ -89,6 +90,7 @@ def build_schema(settings: Settings | None = None) -> PartnerGraphSchema:
     schema = PartnerGraphSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[Organization, Agreement, Person, Representation, Initiative],
         extensions=_extensions(settings, compiled),
         config=StrawberryConfig(auto_camel_case=True),

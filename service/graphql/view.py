@@ -25,10 +25,11 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import MissingQueryError
+from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult, SubscriptionExecutionResult
+from strawberry.types.unset import UNSET, UnsetType
 
 from service.graphql.compiler.execution import RawJSON
 from service.graphql.context import Context
@@ -128,6 +129,9 @@ class GraphQLView(GraphQL[Context, None]):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Strawberry's ASGI entry, answering in the negotiated media type, with every
         refusal GraphQL-shaped."""
+        if scope["type"] == "websocket":
+            await self._websocket(scope, receive, send)
+            return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
@@ -148,6 +152,39 @@ class GraphQLView(GraphQL[Context, None]):
                 if refused == 401:
                     response.headers["www-authenticate"] = "Bearer"
         await response(scope, receive, send)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A subscription connection, counted against MAX_WEBSOCKETS (apart from the HTTP
+        concurrency limit, which it never uses up); over the cap, the handshake is refused
+        (HTTP 403) before anything is accepted."""
+        hub = getattr(scope["app"].state, "live", None)
+        if hub is not None and hub.sockets >= hub.max_sockets:
+            await send({"type": "websocket.close", "code": 1013})
+            return
+        if hub is not None:
+            hub.sockets += 1
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            if hub is not None:
+                hub.sockets -= 1
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """graphql-transport-ws's connection_init: its payload's "Authorization" (graphql-ws
+        `connectionParams`) signs the connection in; credentials that are not valid refuse
+        it (4403), as they refuse a request, saying no more."""
+        params = context.connection_params or {}
+        authorization = params.get("Authorization", params.get("authorization"))
+        if authorization is not None:
+            if not isinstance(authorization, str):
+                raise ConnectionRejectionError
+            context.sign_in(authorization)
+            try:
+                await context.principal()
+            except GraphQLError:
+                raise ConnectionRejectionError from None
+        accepted: UnsetType = UNSET
+        return accepted
 
     @staticmethod
     async def _refuse(scope: Scope, send: Send, error: HTTPException) -> None:
@@ -305,10 +342,11 @@ class GraphQLView(GraphQL[Context, None]):
         return Context(
             engine=state.engine,
             settings=state.settings,
-            response=response,
+            response=response if isinstance(response, Response) else None,
             authorization=request.headers.get("authorization"),
             accounts=state.accounts,
             revision_committed=_advance_held_revision(state),
+            live=getattr(state, "live", None),
         )
 
     async def render_graphql_ide(self, request: Request) -> Response:

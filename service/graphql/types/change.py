@@ -17,7 +17,9 @@ from service.auth.access import require
 from service.auth.principal import Role
 from service.data import queries
 from service.graphql.context import Info
-from service.graphql.ids import encode_id
+from service.graphql.errors import BadUserInput, plain
+from service.graphql.filters import ChangeFilter
+from service.graphql.ids import NODE_TYPES, decode_id, encode_id
 from service.graphql.paging import paginate
 from service.graphql.types.connection import After, Before, Connection, First, Last
 from service.graphql.types.enums import ChangeOperation
@@ -110,6 +112,29 @@ class Change(Node):
             return None
         row = await info.context.loaders.changes.load(self.reverts_id)
         return Change.from_row(row) if row else None
+
+
+def change_conditions(given: ChangeFilter | None) -> dict[str, Any]:
+    """A ChangeFilter as the audit trail query's conditions (`queries.changes_query`), shared
+    by the `changes` connection and subscription; a filter that names no record, or ends
+    before it begins, is the client's error."""
+    f = given or ChangeFilter()
+    record = None
+    if f.record_id is not None:
+        record = decode_id(f.record_id)
+        if record[0] not in NODE_TYPES:
+            raise BadUserInput("filter.recordId must be the ID of a record", argument="id")
+    since, until = (utc(t) if t is not None else None for t in (f.since, f.until))
+    if since is not None and until is not None and since > until:
+        raise BadUserInput("filter.since must not be after filter.until")
+    return {
+        "record_type": str(f.record_type.value) if f.record_type else None,  # the type name
+        "record": record,
+        "actor": plain(f.actor, "filter.actor"),
+        "operation": f.operation.name if f.operation else None,
+        "since": since,
+        "until": until,
+    }
 
 
 async def load_change(info: Info, slug: str) -> Change | None:
