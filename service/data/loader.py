@@ -36,9 +36,9 @@ from service.data.models import (
 )
 from service.data.records import SECTION_OF_TYPE, TYPE_OF_SECTION, Values, file_shape, values_of
 from service.data.revision import announce
-from service.data.search_index import rebuild_search_index
+from service.data.search_index import index_documents, rebuild_search_index
 from service.data.text import fold
-from service.data.ties import rebuild_ties, settle_ties
+from service.data.ties import rebuild_ties, refresh_ties, settle_ties
 
 SECTIONS = ("organizations", "people", "agreements", "representations", "initiatives")
 Snapshot = dict[str, dict[str, Values]]
@@ -362,8 +362,35 @@ def _chunks(items: Sequence[Any], size: int = 5000) -> Iterable[Sequence[Any]]:
         yield items[start : start + size]
 
 
-async def _slug_ids(conn: AsyncConnection, table: sa.Table) -> dict[str, int]:
-    return {row.slug: row.id for row in await _rows(conn, sa.select(table.c.slug, table.c.id))}
+async def _slug_ids(
+    conn: AsyncConnection, table: sa.Table, slugs: Collection[str] | None = None
+) -> dict[str, int]:
+    """The ids of `slugs` (those that exist), or of the whole table: a whole-file load
+    names so many that one scan is cheaper than chunks of IN lists."""
+    query = sa.select(table.c.slug, table.c.id)
+    if slugs is not None and len(slugs) <= 5000:
+        query = query.where(table.c.slug.in_(sorted(slugs)))
+    return {row.slug: row.id for row in await _rows(conn, query)}
+
+
+def _referenced(plan: Plan) -> tuple[set[str] | None, set[str] | None]:
+    """The organizations and people the plan's writes look up by slug: the records it
+    touches and every reference in its target; None for a plan too large to list them
+    (a whole file: its writes read every id at once)."""
+    if sum(len(records) for records in plan.target.values()) > 5000:
+        return None, None
+    orgs = {*plan.sections["organizations"].added, *plan.sections["organizations"].changed}
+    people = {*plan.sections["people"].added, *plan.sections["people"].changed}
+    targets = plan.target
+    orgs.update(v["parent"] for v in targets["organizations"].values() if v["parent"])
+    for v in targets["agreements"].values():
+        orgs.update(v["parties"])
+        orgs.update([v["establishes"]] if v["establishes"] else [])
+    for v in targets["representations"].values():
+        orgs.update((v["organization"], v["on_behalf_of"]))
+        people.add(v["person"])
+    orgs.update(member for v in targets["initiatives"].values() for member, _ in v["organizations"])
+    return orgs, people
 
 
 async def _upsert(
@@ -415,7 +442,7 @@ async def _write_organizations(conn: AsyncConnection, plan: Plan) -> dict[str, i
         for slug, values in target.items()
     }
     await _upsert(conn, ORG, rows, section)
-    ids = await _slug_ids(conn, ORG)
+    ids = await _slug_ids(conn, ORG, _referenced(plan)[0])
     touched = [*section.added, *section.changed]
     # Added rows were inserted without a parent; only those with one need a second write.
     parented = [*(s for s in section.added if target[s]["parent"]), *section.changed]
@@ -464,7 +491,7 @@ async def _write_people(conn: AsyncConnection, plan: Plan) -> dict[str, int]:
         for slug, v in plan.target["people"].items()
     }
     await _upsert(conn, PERSON, rows, plan.sections["people"])
-    return await _slug_ids(conn, PERSON)
+    return await _slug_ids(conn, PERSON, _referenced(plan)[1])
 
 
 async def _write_agreements(conn: AsyncConnection, plan: Plan, orgs: dict[str, int]) -> None:
@@ -483,7 +510,7 @@ async def _write_agreements(conn: AsyncConnection, plan: Plan, orgs: dict[str, i
     touched = [*section.added, *section.changed]
     if not touched:
         return
-    ids = await _slug_ids(conn, AGREEMENT)
+    ids = await _slug_ids(conn, AGREEMENT, touched)
     await _replace_children(
         conn,
         PARTY,
@@ -529,7 +556,7 @@ async def _write_initiatives(conn: AsyncConnection, plan: Plan, orgs: dict[str, 
     touched = [*section.added, *section.changed]
     if not touched:
         return
-    ids = await _slug_ids(conn, INITIATIVE)
+    ids = await _slug_ids(conn, INITIATIVE, touched)
     await _replace_children(
         conn,
         INITIATIVE_ORG,
@@ -640,13 +667,27 @@ async def write_records(conn: AsyncConnection, plan: Plan, step: Progress) -> No
         await _prune(conn, plan)
 
 
-async def refresh_derived(conn: AsyncConnection, step: Progress) -> int:
+async def refresh_derived(
+    conn: AsyncConnection,
+    step: Progress,
+    *,
+    documents: Mapping[str, Collection[str]] | None = None,
+    tie_ends: Collection[int] | None = None,
+) -> int:
     """After records change: the search index and the ties follow them, and a new revision
-    is announced; returns it."""
+    is announced; returns it. An edit names what it changed (the search documents, kind ->
+    slugs, forgotten before it wrote; and the bodies at an end of every tie it may change,
+    see service/data/ties.py) and only those are derived again; by default everything is."""
     step("search index")
-    await rebuild_search_index(conn)
+    if documents is None:
+        await rebuild_search_index(conn)
+    else:
+        await index_documents(conn, documents)
     step("ties")
-    await rebuild_ties(conn)
+    if tie_ends is None:
+        await rebuild_ties(conn)
+    else:
+        await refresh_ties(conn, tie_ends)
     return await bump_revision(conn)
 
 

@@ -1,5 +1,7 @@
 """The full-text search index: one row per searchable node, rebuilt by the seed loader in the
-same transaction as the data it indexes, so search never disagrees with the tables.
+same transaction as the data it indexes, so search never disagrees with the tables. An edit
+through the API replaces just the rows of the documents it changes (`forget_documents`
+before its write, `index_documents` after), from the same definition of a document.
 
 SQLite indexes with FTS5, PostgreSQL with a generated tsvector (migration 0004); both hold the
 same (kind, slug, keys, name, body) rows. `keys` holds what a user types to name a thing
@@ -38,6 +40,7 @@ tokens, so a word inside one is found there only as the token's start.
 """
 
 import re
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -69,6 +72,10 @@ PERSON = PERSON_TABLE
 AGREEMENT = AGREEMENT_TABLE
 INITIATIVE = INITIATIVE_TABLE
 REPRESENTATION = REPRESENTATION_TABLE
+TABLE_OF_KIND = {
+    "Organization": ORG, "Person": PERSON, "Agreement": AGREEMENT, "Initiative": INITIATIVE,
+}  # fmt: skip
+KIND_OF_TABLE = {table.name: kind for kind, table in TABLE_OF_KIND.items()}
 
 
 def _joined(*parts: sa.ColumnElement[str]) -> sa.ColumnElement[str]:
@@ -79,31 +86,39 @@ def _joined(*parts: sa.ColumnElement[str]) -> sa.ColumnElement[str]:
     return joined
 
 
-def _documents() -> list[sa.Select[Any]]:
-    """One SELECT per searchable type, each giving (kind, slug, keys, name, body)."""
+def _documents(only: Mapping[str, Collection[str]] | None = None) -> list[sa.Select[Any]]:
+    """One SELECT per searchable type, each giving (kind, slug, keys, name, body); with
+    `only` (kind -> slugs), just those documents."""
     roles = (
         sa.select(sa.func.aggregate_strings(REPRESENTATION.c.role, " "))
         .where(REPRESENTATION.c.person_id == PERSON.c.id)
         .scalar_subquery()
     )
-    return [
-        sa.select(
+    documents = [
+        (ORG, sa.select(
             sa.literal("Organization"), ORG.c.slug, ORG.c.acronym, ORG.c.name,
             _joined(ORG.c.description),
-        ),
-        sa.select(
+        )),
+        (PERSON, sa.select(
             sa.literal("Person"), PERSON.c.slug, sa.null(), PERSON.c.name,
             _joined(sa.cast(PERSON.c.credentials, sa.Text), roles),
-        ),
-        sa.select(
+        )),
+        (AGREEMENT, sa.select(
             sa.literal("Agreement"), AGREEMENT.c.slug, sa.null(), AGREEMENT.c.title,
             _joined(AGREEMENT.c.description),
-        ),
-        sa.select(
+        )),
+        (INITIATIVE, sa.select(
             sa.literal("Initiative"), INITIATIVE.c.slug, sa.null(), INITIATIVE.c.name,
             _joined(INITIATIVE.c.kind, INITIATIVE.c.recurrence, INITIATIVE.c.description),
-        ),
+        )),
     ]  # fmt: skip
+    if only is None:
+        return [select for _table, select in documents]
+    return [
+        select.where(table.c.slug.in_(sorted(only[KIND_OF_TABLE[table.name]])))
+        for table, select in documents
+        if only.get(KIND_OF_TABLE[table.name])
+    ]
 
 
 def folded(kind: str, slug: str, keys: str | None, name: str, body: str | None) -> Row:
@@ -120,7 +135,42 @@ def folded(kind: str, slug: str, keys: str | None, name: str, body: str | None) 
 
 async def rebuild_search_index(conn: AsyncConnection) -> None:
     await conn.execute(sa.delete(SEARCH_INDEX))
-    for select in _documents():
+    await _index(conn, _documents())
+
+
+async def forget_documents(conn: AsyncConnection, only: Mapping[str, Collection[str]]) -> None:
+    """Before the records `only` names (kind -> slugs) change: their rows go. FTS5 indexes
+    no slug, so on SQLite each row is found through the words of the name it was indexed
+    under, which its record still holds, rather than by reading every row."""
+    for kind, slugs in only.items():
+        table = TABLE_OF_KIND.get(kind)
+        if table is None:  # a seat has no document of its own
+            continue
+        named = table.c.title if kind == "Agreement" else table.c.name
+        rows = await conn.execute(
+            sa.select(table.c.slug, named).where(table.c.slug.in_(sorted(slugs)))
+        )
+        for slug, name in rows.all():
+            found = [SEARCH_INDEX.c.kind == kind, SEARCH_INDEX.c.slug == slug]
+            terms = search_terms(name)
+            if conn.dialect.name == "sqlite" and terms:
+                found.append(
+                    sa.text(
+                        "search_index.rowid IN (SELECT rowid FROM search_index "
+                        "WHERE search_index MATCH :named)"
+                    ).bindparams(named=fts5_match(terms, "name"))
+                )
+            await conn.execute(sa.delete(SEARCH_INDEX).where(*found))
+
+
+async def index_documents(conn: AsyncConnection, only: Mapping[str, Collection[str]]) -> None:
+    """After the records `only` names changed (their rows forgotten before): their rows as
+    they now are (none for a deleted record)."""
+    await _index(conn, _documents(only))
+
+
+async def _index(conn: AsyncConnection, documents: list[sa.Select[Any]]) -> None:
+    for select in documents:
         rows = [folded(*row) for row in await conn.execute(select)]
         if rows:
             await conn.execute(sa.insert(SEARCH_INDEX), rows)

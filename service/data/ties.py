@@ -9,14 +9,29 @@ kind, and `since`, the latest year among the dated facts it rests on (the agreem
 party to it and the body it establishes, and the bodies at both ends, rolled up from or
 not). By the rule of service/data/standing.py, a tie stands at the end of a year when
 `since` is null (nothing dated) or not after it. `key` orders parallel ties of one kind.
+
+An edit through the API does not rebuild them (about 10 s at 100,000 organizations): it
+replaces the ties with an end in a set S of bodies (`refresh_ties`), rows of the same
+statement restricted to the base ties of S's bodies and their units, so its cost follows
+S's neighbourhood. `tie_ends` works S out so that every tie whose row the edit changes has
+an end in it: the bodies at the base of each changed base tie (an organization itself and
+its parents old and new; every body of an agreement; the body where a seat is), every body
+of each agreement a changed founding year re-dates, and the parents of all of these, once
+for the references before the write and once for those after. Both directions are stored,
+so the ties into S are the mirrors of those out of it.
 """
 
+import json
+from collections.abc import Collection, Mapping
 from enum import IntEnum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from service.data.models import AgreementKind
+from service.data.models import AGREEMENT_TABLE, ORGANIZATION_TABLE, PARTY_TABLE, AgreementKind
+
+ORG, AGREEMENT, PARTY = ORGANIZATION_TABLE, AGREEMENT_TABLE, PARTY_TABLE
 
 
 class TieKind(IntEnum):
@@ -84,18 +99,54 @@ def _row(
     return "SELECT " + ", ".join(f"{v} AS {c}" for v, c in zip(values, COLUMNS, strict=True))
 
 
-def rebuild_sql(dialect: str) -> str:
-    """One statement: every tie, both directions, rolled up, with its `since`."""
+def _scope_sql(dialect: str) -> str:
+    """The ends a scoped statement replaces, from one bound JSON array of ids (`:ends`), so
+    that any number of them is one parameter on both engines."""
+    if dialect == "postgresql":
+        return (
+            "SELECT CAST(e AS INTEGER) AS id "
+            "FROM jsonb_array_elements_text(CAST(:ends AS jsonb)) AS e"
+        )
+    return "SELECT CAST(value AS INTEGER) AS id FROM json_each(:ends)"
+
+
+SCOPED_CTES = (
+    # reach: the ends and their units, whose ties roll up to them.
+    "reach AS (SELECT id FROM scope UNION "
+    "SELECT id FROM organization WHERE parent_id IN (SELECT id FROM scope)), "
+    # chosen: the agreements with a party or an established body in reach.
+    "chosen AS (SELECT agreement_id AS id FROM agreement_party "
+    "WHERE organization_id IN (SELECT id FROM reach) UNION "
+    "SELECT id FROM agreement WHERE establishes_id IN (SELECT id FROM reach)), "
+    # sitters: the people with a seat at a body in reach.
+    "sitters AS (SELECT person_id AS id FROM representation "
+    "WHERE organization_id IN (SELECT id FROM reach)), "
+    # seats: the seats at or on behalf of a body in reach.
+    "seats AS (SELECT id FROM representation WHERE organization_id IN (SELECT id FROM reach) "
+    "UNION SELECT id FROM representation WHERE on_behalf_of_id IN (SELECT id FROM reach)), "
+)
+
+
+def rebuild_sql(dialect: str, *, scoped: bool = False) -> str:
+    """One statement: every tie, both directions, rolled up, with its `since`. Scoped, only
+    the ties with an end in `:ends` (see `_scope_sql`), each derived from the base ties of
+    the bodies in reach of those ends alone, so its cost follows their neighbourhood."""
+
+    def only(condition: str) -> str:
+        return f" AND {condition}" if scoped else ""
+
     # Each agreement's `since`, worked out once: the latest of its year, its parties' and
     # its established body's founding years.
     dated = (
         "party_years AS (SELECT pp.agreement_id, max(po.founded_year) AS founded "
-        "FROM agreement_party pp JOIN organization po ON po.id = pp.organization_id "
-        "GROUP BY pp.agreement_id), "
+        "FROM agreement_party pp JOIN organization po ON po.id = pp.organization_id"
+        + (" WHERE pp.agreement_id IN (SELECT id FROM chosen)" if scoped else "")
+        + " GROUP BY pp.agreement_id), "
         "dated AS (SELECT ag.id, ag.slug, ag.kind, ag.year, ag.establishes_id, "
         f"{later(later('ag.year', 'py.founded'), 'eo.founded_year')} AS since "
         "FROM agreement ag LEFT JOIN party_years py ON py.agreement_id = ag.id "
-        "LEFT JOIN organization eo ON eo.id = ag.establishes_id)"
+        "LEFT JOIN organization eo ON eo.id = ag.establishes_id"
+        f"{' WHERE ag.id IN (SELECT id FROM chosen)' if scoped else ''})"
     )
     agreement_since = "ag.since"
     branches = [
@@ -120,12 +171,14 @@ def rebuild_sql(dialect: str) -> str:
              f"pe.slug || ' ' || {pair}", NO_ID, person="r1.person_id", seats=("r1.id", "r2.id"))
         + " FROM representation r1 JOIN representation r2 ON r2.person_id = r1.person_id "
         "AND r2.organization_id <> r1.organization_id JOIN person pe ON pe.id = r1.person_id"
+        + (" WHERE r1.person_id IN (SELECT id FROM sitters)" if scoped else "")
     )  # fmt: skip
     for a, b in (("r.organization_id", "r.on_behalf_of_id"),
                  ("r.on_behalf_of_id", "r.organization_id")):  # fmt: skip
         branches.append(
             _row(a, b, TieKind.SEAT, "r.slug", NO_ID, person="r.person_id", seats=("r.id",))
             + " FROM representation r WHERE r.organization_id <> r.on_behalf_of_id"
+            + only("r.id IN (SELECT id FROM seats)")
         )
     carried = "kind, agreement_kind, year, key, agreement_id, person_id, seat_a, seat_b"
     ends = (
@@ -145,13 +198,23 @@ def rebuild_sql(dialect: str) -> str:
         f"SELECT pa, pb, {carried}, {later(later('since', 'fa'), 'fb')} FROM ends "
         "WHERE pa IS NOT NULL AND pb IS NOT NULL AND pa <> pb",
     ]
+    if scoped:  # a rolled tie is kept when one of its ends is in scope
+        rolled = [
+            f"{select} {'AND' if 'WHERE' in select else 'WHERE'} "
+            f"({a} IN (SELECT id FROM scope) OR {b} IN (SELECT id FROM scope))"
+            for select, (a, b) in zip(
+                rolled, (("a", "b"), ("pa", "b"), ("a", "pb"), ("pa", "pb")), strict=True
+            )
+        ]
     for a, b in (("u.id", "u.parent_id"), ("u.parent_id", "u.id")):  # units do not roll up
         rolled.append(
             _row(a, b, TieKind.UNIT, "u.slug", later("u.founded_year", "pa.founded_year"))
             + " FROM organization u JOIN organization pa ON pa.id = u.parent_id"
+            + only("u.id IN (SELECT id FROM reach)").replace(" AND", " WHERE")
         )
+    head = f"scope AS ({_scope_sql(dialect)}), {SCOPED_CTES}" if scoped else ""
     return (
-        f"WITH {dated}, base AS ({' UNION ALL '.join(branches)}), ends AS ({ends}) "
+        f"WITH {head}{dated}, base AS ({' UNION ALL '.join(branches)}), ends AS ({ends}) "
         f"INSERT INTO graph_tie ({', '.join(COLUMNS)}) {' UNION ALL '.join(rolled)}"
     )
 
@@ -160,6 +223,88 @@ async def rebuild_ties(conn: AsyncConnection) -> None:
     """Derive every tie again from the tables, in the caller's transaction."""
     await conn.execute(sa.delete(GRAPH_TIE))
     await conn.execute(sa.text(rebuild_sql(conn.dialect.name)))
+
+
+# What each section's ties rest on, beyond the record's existence.
+TIE_FIELDS = {
+    "organizations": ("founded_year", "parent"),
+    "agreements": ("kind", "year", "establishes", "parties"),
+    "representations": ("person", "organization", "on_behalf_of"),
+}
+
+
+def _bases(section: str, slug: str, states: list[Mapping[str, Any]]) -> set[str]:
+    """The bodies (slugs) every changed base tie has at one end, by the record's values:
+    an organization's own ties and units; an agreement's ties join two of its bodies; a
+    seat's ties (SEAT, and SHARED_PERSON with each other seat of its person) all start at
+    the body where it is, so the body it is held for (one hub for most seats) is not
+    needed."""
+    if section == "organizations":
+        return {slug, *(v["parent"] for v in states if v["parent"])}
+    if section == "agreements":
+        return {o for v in states for o in (*v["parties"], v["establishes"]) if o}
+    return {v["organization"] for v in states}
+
+
+async def tie_ends(
+    conn: AsyncConnection,
+    section: str,
+    slug: str,
+    before: Mapping[str, Any] | None,
+    after: Mapping[str, Any] | None,
+) -> set[int]:
+    """The bodies, as the database now has them, at an end of every tie an edit of one
+    record (its loader values before and after, None for absent) may change: the bases
+    of the changed base ties, every body of each agreement whose `since` a changed
+    founding year moves, and the parents of all of them (ties roll up one level). Called
+    before and after the write, the union covers the record's old and new references."""
+    fields = TIE_FIELDS.get(section)
+    states = [v for v in (before, after) if v is not None]
+    if fields is None or (len(states) == 2 and all(before[f] == after[f] for f in fields)):  # type: ignore[index]
+        return set()
+    named = sa.select(ORG.c.id).where(ORG.c.slug.in_(sorted(_bases(section, slug, states))))
+    bases: sa.Select[Any] | sa.CompoundSelect[Any] = named
+    founded = [v.get("founded_year") for v in (before, after) if v is not None]
+    if section == "organizations" and (len(founded) < 2 or founded[0] != founded[1]):
+        own = sa.select(ORG.c.id).where(ORG.c.slug == slug).scalar_subquery()
+        agreements = sa.union(
+            sa.select(PARTY.c.agreement_id).where(PARTY.c.organization_id == own),
+            sa.select(AGREEMENT.c.id).where(AGREEMENT.c.establishes_id == own),
+        ).subquery()
+        bases = sa.union(
+            named,
+            sa.select(PARTY.c.organization_id).where(
+                PARTY.c.agreement_id.in_(sa.select(agreements.c[0]))
+            ),
+            sa.select(AGREEMENT.c.establishes_id).where(
+                AGREEMENT.c.id.in_(sa.select(agreements.c[0])),
+                AGREEMENT.c.establishes_id.is_not(None),
+            ),
+        )
+    rows = await conn.execute(
+        sa.select(ORG.c.id, ORG.c.parent_id).where(ORG.c.id.in_(bases.scalar_subquery()))
+    )
+    return {end for row in rows.all() for end in row if end is not None}
+
+
+async def refresh_ties(conn: AsyncConnection, ends: Collection[int]) -> None:
+    """Replace the ties with an end in `ends`, in the caller's transaction: what a full
+    rebuild would store there, at the cost of their neighbourhood. Every tie whose
+    derivation the caller changed must have an end in `ends` (see `tie_ends`)."""
+    if not ends:
+        return
+    scope = {"ends": json.dumps(sorted(ends))}
+    within = f"a IN ({_scope_sql(conn.dialect.name)})"
+    # The ties into the ends are the mirrors of those out of them (both directions are
+    # stored), found by the pair index rather than a scan for `b`.
+    await conn.execute(
+        sa.text(
+            f"DELETE FROM graph_tie WHERE (a, b) IN (SELECT b, a FROM graph_tie WHERE {within})"
+        ),
+        scope,
+    )
+    await conn.execute(sa.text(f"DELETE FROM graph_tie WHERE {within}"), scope)
+    await conn.execute(sa.text(rebuild_sql(conn.dialect.name, scoped=True)), scope)
 
 
 async def settle_ties(engine: AsyncEngine) -> None:

@@ -1,13 +1,23 @@
 """What a record refers to and what refers to it, read for the one record being written:
-the loader's reference checks need to know which organizations and people exist (and the
-parents, for cycles); a deletion needs to know whether anything still points at it."""
+the loader's reference checks need to know whether the organizations and the person it
+names exist (and a new parent's ancestors, for cycles); a deletion needs to know whether
+anything still points at it. Both read only what the record names, never the directory."""
 
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from service.data.dataset import Known, Record, RepresentationRecord, normalize_whitespace
+from service.data.dataset import (
+    ROLE_FIELDS,
+    AgreementRecord,
+    InitiativeRecord,
+    Known,
+    OrganizationRecord,
+    Record,
+    RepresentationRecord,
+    normalize_whitespace,
+)
 from service.data.models import (
     AGREEMENT_TABLE,
     DOCUMENT_TABLE,
@@ -29,19 +39,48 @@ async def documents(conn: AsyncConnection) -> dict[str, str]:
     return {row[0]: row[1] for row in rows.all()}
 
 
+def _referenced(record: Record) -> set[str]:
+    """The organizations a record names."""
+    if isinstance(record, OrganizationRecord):
+        return {record.parent} if record.parent else set()
+    if isinstance(record, AgreementRecord):
+        return {*record.parties, *([record.establishes] if record.establishes else [])}
+    if isinstance(record, RepresentationRecord):
+        return {record.organization, record.on_behalf_of}
+    if isinstance(record, InitiativeRecord):
+        return {slug for field, _role in ROLE_FIELDS for slug in getattr(record, field)}
+    return set()
+
+
 async def known_for(conn: AsyncConnection, record: Record, source: str | None) -> Known:
-    """What the record checks need: every organization with its parent (a chain may run
-    through any of them), and the person a seat names if there is one."""
-    parent = ORG.alias("parent")
-    rows = await conn.execute(
-        sa.select(ORG.c.slug, parent.c.slug).outerjoin(parent, parent.c.id == ORG.c.parent_id)
-    )
+    """What the record checks need: the organizations it names that exist, each with its
+    chain of ancestors (a new parent's chain is where a cycle would close), and the person
+    a seat names if there is one. Its cost follows the record, not the directory."""
+    named = sorted(_referenced(record))
+    parents: dict[str, str | None] = {}
+    if named:
+        parent = ORG.alias("parent")
+        start = sa.select(ORG.c.id, ORG.c.slug, ORG.c.parent_id).where(ORG.c.slug.in_(named))
+        chain = start.cte("chain", recursive=True)
+        above = ORG.alias("above")
+        step = sa.select(above.c.id, above.c.slug, above.c.parent_id).join(
+            chain, above.c.id == chain.c.parent_id
+        )
+        if isinstance(record, OrganizationRecord):  # a loop back to the record ends there
+            step = step.where(chain.c.slug != record.slug)
+        chain = chain.union(step)
+        rows = await conn.execute(
+            sa.select(chain.c.slug, parent.c.slug).outerjoin(
+                parent, parent.c.id == chain.c.parent_id
+            )
+        )
+        parents = {row[0]: row[1] for row in rows.all()}
     people: set[str] = set()
     if isinstance(record, RepresentationRecord):
         found = await conn.execute(sa.select(PERSON.c.slug).where(PERSON.c.slug == record.person))
         people = {slug for (slug,) in found.all()}
     return Known(
-        parents={row[0]: row[1] for row in rows.all()},
+        parents=parents,
         people=people,
         source=None if source is None else normalize_whitespace(source),
     )

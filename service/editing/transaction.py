@@ -3,6 +3,11 @@ the record after the edit, validate it as the loader validates a file, write it 
 loader's writes, refresh the search index and the ties, move the revision and append the
 audit entry. Any refusal or failure rolls all of it back, the audit entry included.
 
+What an edit costs does not grow with the directory: it reads the records it checks
+against, writes one record, indexes again only the search documents that record changes,
+and replaces only the ties with an end among the bodies it may affect (`tie_ends`, read
+before the write for the old references and after it for the new).
+
 Concurrent edits queue on the record's row (PostgreSQL: `SELECT ... FOR UPDATE`, then the
 revision row) or on SQLite's write lock (`BEGIN IMMEDIATE`), so the version an edit checks
 is the latest committed one: of twenty edits from the same version, exactly one succeeds.
@@ -30,6 +35,8 @@ from service.data.loader import (
 )
 from service.data.models import RECORD_TABLES, ChangeOperation
 from service.data.records import TYPE_OF_SECTION, file_shape, record_of, values_of
+from service.data.search_index import forget_documents
+from service.data.ties import tie_ends
 from service.editing.evidence import Cited, Evidence, attach, check
 from service.editing.problems import (
     Problem,
@@ -148,7 +155,11 @@ async def _apply(
         if values == current:
             raise refuse(UserErrorCode.INVALID, "the edit changes nothing")
     plan = _plan(section, slug, current, values)
+    ends = await tie_ends(conn, section, slug, current, values)  # the old references
+    changed = _documents(section, slug, current, values)
+    await forget_documents(conn, changed)
     await write_records(conn, plan, lambda _step: None)
+    ends |= await tie_ends(conn, section, slug, current, values)  # the new ones
     table = RECORD_TABLES[TYPE_OF_SECTION[section]]
     if values is not None and current is None:
         await _continue_versions(conn, section, slug)
@@ -157,7 +168,9 @@ async def _apply(
         if values is None
         else (await conn.execute(sa.select(table.c.version).where(table.c.slug == slug))).scalar()
     )
-    revision = await refresh_derived(conn, lambda _step: None)
+    revision = await refresh_derived(
+        conn, lambda _step: None, documents=changed, tie_ends=ends,
+    )  # fmt: skip
     (change_id,) = await append(
         conn,
         [
@@ -228,6 +241,17 @@ async def _validated(
     if problems:
         raise Refusal(problems)
     return values_of(record, document or "")
+
+
+def _documents(
+    section: str, slug: str, current: Any, values: dict[str, Any] | None
+) -> dict[str, set[str]]:
+    """The search documents the edit changes: the record's own, and a seat's person's
+    (whose document holds the roles of their seats), before and after."""
+    found = {TYPE_OF_SECTION[section]: {slug}}
+    if section == "representations":
+        found["Person"] = {state["person"] for state in (current, values) if state is not None}
+    return found
 
 
 def _plan(section: str, slug: str, current: Any, values: dict[str, Any] | None) -> Plan:
