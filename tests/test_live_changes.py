@@ -1,0 +1,247 @@
+"""Changes reach WebSocket subscribers (graphql-transport-ws, a real `websockets` client)
+of real servers at once, from the API and from the seed loader, through any replica; a
+client that reconnects with a cursor, falls behind or outlives a restart misses nothing.
+
+Latencies are from the change's own `at` (written inside its transaction, so before its
+commit) to the message's arrival: an upper bound on commit-to-subscriber. They are printed
+(run with -s).
+"""
+
+import asyncio
+import signal
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.test_seed_cli import DatasetText, curated, edit_description, write_dataset
+from tests.utils.live import ROOT, env_for, live_server
+from tests.utils.ws import CHANGES, Socket, edit, issue_token, socket
+
+pytestmark = pytest.mark.slow  # real servers
+
+WITHIN_S = 1.0  # the issue's bound: a change reaches a subscriber within a second
+USP = '{ organization(slug: "usp") { description } }'
+CHANGES_AT = CHANGES.replace("changes(after: $after) { id", "changes(after: $after) { id at")
+LIVE = "subscription Live($query: String!) { live(query: $query) }"
+
+
+def lag_s(change: dict[str, Any]) -> float:
+    """Seconds from the change's `at` until now (one machine, one clock)."""
+    at = datetime.fromisoformat(change["at"])
+    return time.time() - (at if at.tzinfo else at.replace(tzinfo=UTC)).timestamp()
+
+
+async def seed(url: str, path: Path) -> None:
+    """`python -m service seed PATH`, as an operator runs it; it must succeed."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "service", "seed", str(path),
+        cwd=ROOT, env=env_for(url), stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    output, _ = await process.communicate()
+    assert process.returncode == 0, output.decode()
+
+
+def edited_dataset(workdir: Path, slugs: list[str]) -> Path:
+    """The curated file with each of `slugs`' descriptions edited, written under `workdir`."""
+    text = DatasetText()
+    for slug in slugs:
+        edit_description(text, slug)
+    return text.write(workdir)
+
+
+def with_descriptions_edited(workdir: Path, count: int) -> Path:
+    """The curated dataset with `count` organizations' descriptions edited (one load's
+    worth of `count` changes), written under `workdir`."""
+    data = curated()
+    described = [o for o in data["organizations"] if "description" in o]
+    assert len(described) >= count
+    for organization in described[:count]:
+        organization["description"] += " (edited)"
+    return write_dataset(workdir, data)
+
+
+async def both_hear(sock: Socket, changes: str, live: str, expected: str) -> dict[str, Any]:
+    """The change, from the `changes` subscription, and the live answer that follows it."""
+    change: dict[str, Any] = (await sock.data(changes))["changes"]
+    answer = (await sock.data(live))["live"]
+    assert answer == {"data": {"organization": {"description": expected}}}, answer
+    return change
+
+
+async def test_a_change_through_the_api_and_one_by_the_loader_reach_subscribers_within_a_second(
+    database_url: str, tmp_path: Path
+) -> None:
+    token = await issue_token(database_url)
+    async with (
+        live_server(database_url, tmp_path / "server") as server,
+        socket(server.base, token) as sock,
+        httpx.AsyncClient(timeout=30) as client,
+    ):
+        changes = await sock.subscribe(CHANGES_AT)
+        live = await sock.subscribe(LIVE, {"query": USP})
+        first = (await sock.data(live))["live"]["data"]["organization"]["description"]
+
+        path = edited_dataset(tmp_path / "dataset", ["usp"])
+        await seed(database_url, path)
+        loaded = await both_hear(sock, changes, live, f"{first} (edited)")
+        loader_lag = lag_s(loaded)
+        assert (loaded["operation"], loaded["actor"]) == ("LOAD", "loader")
+
+        made = await edit(client, server.base, token, "usp", "Edited through the API.")
+        changed = await both_hear(sock, changes, live, "Edited through the API.")
+        api_lag = lag_s(changed)
+        assert (changed["id"], changed["operation"]) == (made, "UPDATE")
+        print(f"\ncommit to subscribers: loader {loader_lag * 1e3:.0f} ms, "
+              f"API {api_lag * 1e3:.0f} ms")  # fmt: skip
+        assert loader_lag < WITHIN_S
+        assert api_lag < WITHIN_S
+
+
+async def test_a_change_through_one_replica_reaches_subscribers_of_the_other(
+    database_url: str, tmp_path: Path
+) -> None:
+    token = await issue_token(database_url)
+    async with (
+        live_server(database_url, tmp_path / "a") as a,
+        live_server(database_url, tmp_path / "b") as b,
+        socket(a.base, token) as on_a,
+        socket(b.base, token) as on_b,
+        httpx.AsyncClient(timeout=30) as client,
+    ):
+        subscriptions = []
+        for sock in (on_a, on_b):
+            changes = await sock.subscribe(CHANGES_AT)
+            live = await sock.subscribe(LIVE, {"query": USP})
+            await sock.data(live)  # the answer now
+            subscriptions.append((sock, changes, live))
+        lags = []
+        for writer, text in ((a, "Edited through A."), (b, "Edited through B.")):
+            made = await edit(client, writer.base, token, "usp", text)
+            for sock, changes, live in subscriptions:
+                change = await both_hear(sock, changes, live, text)
+                assert change["id"] == made
+                lags.append(lag_s(change))
+        print("\ncommit to subscribers (A on A, A on B, B on A, B on B): "
+              + ", ".join(f"{lag * 1e3:.0f} ms" for lag in lags))  # fmt: skip
+        assert max(lags) < WITHIN_S
+
+
+async def received(sock: Socket, id_: str, count: int) -> list[str]:
+    """The ids of the next `count` changes subscription `id_` is sent."""
+    return [(await sock.data(id_))["changes"]["id"] for _ in range(count)]
+
+
+async def test_reconnecting_with_the_last_change_received_misses_nothing(
+    database_url: str, tmp_path: Path
+) -> None:
+    token = await issue_token(database_url)
+    async with (
+        live_server(database_url, tmp_path / "server") as server,
+        httpx.AsyncClient(timeout=30) as client,
+    ):
+
+        async def edits(count: int, label: str) -> list[str]:
+            return [
+                await edit(client, server.base, token, "usp", f"{label} {n}.") for n in range(count)
+            ]
+
+        async with socket(server.base, token) as sock:
+            first = await sock.subscribe(CHANGES)
+            made = await edits(3, "Before")
+            got = await received(sock, first, 3)
+        made += await edits(4, "While away")
+        async with socket(server.base, token) as sock:
+            again = await sock.subscribe(CHANGES, {"after": got[-1]})
+            got += await received(sock, again, 4)
+            made += await edits(2, "After")
+            got += await received(sock, again, 2)
+            await sock.quiet(again, 0.5)  # nothing twice: a bound, not a pace
+        assert got == made
+
+
+async def last_change(client: httpx.AsyncClient, base: str, token: str) -> str:
+    """The id of the newest entry of the audit trail, read through the API."""
+    response = await client.post(
+        f"{base}/graphql",
+        json={"query": "{ changes(last: 1) { nodes { id } } }"},
+        headers={"authorization": f"Bearer {token}"},
+    )
+    (node,) = response.json()["data"]["changes"]["nodes"]
+    found: str = node["id"]
+    return found
+
+
+def errors_of(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """A subscription's errors, as an `error` message or a `next` message carrying them."""
+    if message["type"] == "error":
+        errors: list[dict[str, Any]] = message["payload"]
+        return errors
+    assert message["type"] == "next", message
+    found: list[dict[str, Any]] = message["payload"].get("errors", [])
+    return found
+
+
+async def test_a_subscriber_that_falls_behind_is_told_where_to_resume_and_loses_nothing(
+    database_url: str, tmp_path: Path
+) -> None:
+    token = await issue_token(database_url)
+    async with (
+        live_server(database_url, tmp_path / "server", LIVE_BACKLOG="5") as server,
+        socket(server.base, token) as sock,
+        httpx.AsyncClient(timeout=30) as client,
+    ):
+        before = await last_change(client, server.base, token)
+        behind = await sock.subscribe(CHANGES, {"after": before})
+        await seed(database_url, with_descriptions_edited(tmp_path / "dataset", 8))  # > 5
+        got: list[str] = []
+        while True:
+            message = await sock.next(behind)
+            if errors := errors_of(message):
+                break
+            got.append(message["payload"]["data"]["changes"]["id"])
+        (error,) = errors
+        assert error["extensions"]["code"] == "FELL_BEHIND", error
+        resume = error["extensions"]["after"]
+        assert resume == (got[-1] if got else before), (resume, got)
+        assert len(got) <= 5
+        again = await sock.subscribe(CHANGES, {"after": resume})
+        got += await received(sock, again, 8 - len(got))
+        await sock.quiet(again, 0.5)
+        async with socket(server.base, token) as fresh:  # the whole load, read from the start
+            whole = await fresh.subscribe(CHANGES, {"after": before})
+            assert await received(fresh, whole, 8) == got
+
+
+async def test_a_server_stopped_by_sigterm_tells_its_subscribers_and_loses_nothing(
+    database_url: str, tmp_path: Path
+) -> None:
+    token = await issue_token(database_url)
+    async with httpx.AsyncClient(timeout=30) as client:
+        async with (
+            live_server(database_url, tmp_path / "first") as server,
+            socket(server.base, token) as sock,
+        ):
+            subscription = await sock.subscribe(CHANGES)
+            made = [await edit(client, server.base, token, "usp", f"Edit {n}.") for n in range(3)]
+            (last,) = await received(sock, subscription, 1)  # the rest are left unread
+            server.process.send_signal(signal.SIGTERM)
+            asked = time.monotonic()
+            code = await sock.closed(within_s=5)
+            closing_s = time.monotonic() - asked
+            assert code in (1012, 1001), code
+            assert server.process.wait(timeout=15) == 0
+        print(f"\nclosed {code} {closing_s * 1e3:.0f} ms after SIGTERM")
+        assert closing_s < 5  # uvicorn's graceful timeout is 10 s
+        async with (
+            live_server(database_url, tmp_path / "second") as server,
+            socket(server.base, token) as sock,
+        ):
+            again = await sock.subscribe(CHANGES, {"after": last})
+            assert [last, *await received(sock, again, 2)] == made
+            await sock.quiet(again, 0.5)
