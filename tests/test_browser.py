@@ -338,8 +338,10 @@ def undescribed(types: list[dict[str, Any]]) -> list[str]:
 
 
 def _rendered(markdown: str) -> str:
-    """A description as the docs pane renders it: Markdown code spans lose their backticks."""
-    return re.sub(r"\s+", " ", markdown.replace("`", "")).strip()
+    """A description as the docs pane renders it: Markdown code spans lose their backticks,
+    and a link shows its text only."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", markdown.replace("`", ""))
+    return re.sub(r"\s+", " ", text).strip()
 
 
 # ------------------------------------------------------------------------ partners page
@@ -1095,4 +1097,140 @@ async def test_graphiql_sends_the_authorization_header_typed_in_its_headers_tab(
         assert "viewer" in stored  # its history was kept: the query, without the headers
         assert edited.token not in stored
         await tab.screenshot("graphiql-headers")
+        tab.assert_clean()
+
+
+# ------------------------------------------------------------------------ live updates
+
+LIVE_WITHIN_MS = 2_500  # a change reaches an open page within ~2 s (the issue's bar)
+ORGANIZATION_VERSIONS = "{ organizations(first: 100) { nodes { id slug name version } } }"
+RENAME = (
+    "mutation($input: UpdateOrganizationInput!) { updateOrganization(input: $input) "
+    "{ organization { version } userErrors { message } } }"
+)
+
+
+@dataclass
+class Editable:
+    """A server of its own (its data changes under the test) and an editor's token."""
+
+    base: str
+    token: str
+
+    async def rename(self, slug: str, name: str) -> None:
+        nodes = (await ask(self.base, ORGANIZATION_VERSIONS))["organizations"]["nodes"]
+        org = next(org for org in nodes if org["slug"] == slug)
+        await edit(
+            self.base, self.token, RENAME,
+            id=org["id"], expectedVersion=org["version"], name=name,
+            evidence={"editorialNote": "Renamed in the body's 2025 statutes"},
+        )  # fmt: skip
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def editable(
+    browser: Any, databases: Any, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Editable]:
+    database_url = await databases.fresh("curated")
+    engine = create_engine(Settings(database_url=database_url))
+    try:
+        async with for_writes(engine).begin() as conn:
+            token = await issue(conn, name=EDITOR, role=Role.EDITOR)
+    finally:
+        await engine.dispose()
+    async with live_server(database_url, tmp_path_factory.mktemp("editable")) as served:
+        yield Editable(served.base, token)
+
+
+async def test_partners_page_shows_a_change_without_a_reload_keeping_the_view(
+    browser: Any, editable: Editable
+):
+    """An open page learns of an edit over its WebSocket (a live query of its own query) and
+    shows it in place: the filters, the search, the opened row and the scroll position stay,
+    and the status line says it was updated."""
+    async with opened(browser, editable.base) as tab:
+        sockets: list[str] = []
+        tab.page.on("websocket", lambda socket: sockets.append(urlsplit(socket.url).path))
+        await tab.page.set_viewport_size({"width": 1400, "height": 500})
+        await open_partners(tab, "?category=CO_FOUNDED&q=accreditation")
+        page = tab.page
+        fact = page.locator("#org-fact")
+        await fact.locator("summary").click()
+        await expect(fact.locator(".representatives")).to_be_visible()
+        await page.evaluate("window.scrollTo(0, 200)")
+        scrolled = await page.evaluate("window.scrollY")
+        assert scrolled > 0
+        found = await visible(tab)
+        assert "fact" in found
+        await expect(page.get_by_role("status")).not_to_contain_text("Updated")
+        assert sockets == ["/graphql"]
+
+        await editable.rename("fact", "Foundation for the Accreditation of Cellular Therapy (live)")
+        await expect(fact.locator("h3 .name")).to_have_text(
+            "Foundation for the Accreditation of Cellular Therapy (live)", timeout=LIVE_WITHIN_MS
+        )
+        await expect(page.get_by_role("status")).to_contain_text(
+            re.compile(rf"Showing {len(found)} of 26 organizations: .* Updated at \d")
+        )
+        assert await fact.evaluate("details => details.open")
+        await expect(fact.locator(".representatives")).to_be_visible()
+        await expect(fact.locator(".edited-mark")).to_have_text(re.compile("1 editor's note"))
+        assert await page.get_by_label("Search").input_value() == "accreditation"
+        assert await page.get_by_label("Category").input_value() == "CO_FOUNDED"
+        assert await visible(tab) == found
+        assert "category=CO_FOUNDED" in page.url and "q=accreditation" in page.url
+        assert await page.evaluate("window.scrollY") == scrolled
+        # The new name is searched too, and nothing moved that was not asked to.
+        await page.get_by_label("Search").fill("(live)")
+        assert await visible(tab) == {"fact"}
+        assert await unasked_shift(page) == 0
+        await no_axe_violation(page, "updated live")
+        await tab.screenshot("partners-live")
+        assert tab.paths("POST") == ["/graphql"]  # no reload: the first request only
+        tab.assert_clean()
+
+
+async def set_graphiql_editor(page: Any, editor: Any, text: str) -> None:
+    """Replace the text of one of GraphiQL's editors (CodeMirror) with `text`."""
+    await editor.click()
+    await page.keyboard.press("ControlOrMeta+a")
+    await page.keyboard.insert_text(text)
+
+
+async def test_graphiql_runs_subscriptions_over_its_websocket(browser: Any, editable: Editable):
+    """GraphiQL runs a live query and shows each new answer; with an editor's token in its
+    Headers tab (sent as connection_init's payload), it follows the audit trail."""
+    first = (await ask(editable.base, "{ organizations(first: 3) { nodes { slug name } } }"))[
+        "organizations"
+    ]["nodes"][0]
+    live = 'subscription { live(query: "{ organizations(first: 3) { nodes { slug name } } }") }'
+    async with opened(browser, editable.base) as tab:
+        page = tab.page
+        await tab.open("/graphql?q=" + quote(live))
+        await expect(page.locator(".graphiql-query-editor")).to_contain_text("subscription")
+        await page.get_by_role("button", name=re.compile("Execute query")).click()
+        result = page.locator(".graphiql-response")
+        await expect(result).to_contain_text(f'"name": "{first["name"]}"')
+        renamed = first["name"] + " (renamed live)"
+        await editable.rename(first["slug"], renamed)
+        await expect(result).to_contain_text(f'"name": "{renamed}"', timeout=LIVE_WITHIN_MS)
+        await tab.screenshot("graphiql-live")
+        await page.get_by_role("button", name=re.compile("Stop query")).click()
+
+        await (
+            page.get_by_role("tab", name="Headers")
+            .or_(page.get_by_role("button", name="Headers"))
+            .first.click()
+        )
+        headers = page.locator(".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror")
+        await set_graphiql_editor(page, headers, f'{{"Authorization": "Bearer {editable.token}"}}')
+        query = page.locator(".graphiql-query-editor .CodeMirror")
+        await set_graphiql_editor(page, query, "subscription { changes { operation actor } }")
+        await page.get_by_role("button", name=re.compile("Execute query")).click()
+        await expect(page.get_by_role("button", name=re.compile("Stop query"))).to_be_visible()
+        await editable.rename(first["slug"], first["name"])
+        await expect(result).to_contain_text('"operation": "UPDATE"', timeout=LIVE_WITHIN_MS)
+        await expect(result).to_contain_text(f'"actor": "{EDITOR}"')
+        await tab.screenshot("graphiql-changes")
+        assert "/graphql" in tab.paths("POST")  # the schema still comes over HTTP
         tab.assert_clean()

@@ -5,7 +5,9 @@
 // "frontend query", extended). Filters and search then work on that one answer, in the
 // browser, with no further request. The page only reads: where an editor recorded a fact
 // through the API with a note rather than a quote from the source page (a record's
-// `editorialNote`), it says so, beside that fact and on its organization's row. The DOM is built with textContent only: data is never
+// `editorialNote`), it says so, beside that fact and on its organization's row. Once shown, the
+// page follows its own query as a live query over a WebSocket and shows each new answer in
+// place, keeping the visitor's view. The DOM is built with textContent only: data is never
 // parsed as HTML. No framework and no build step: copy the file and adapt it.
 "use strict";
 
@@ -181,6 +183,67 @@ async function graphql(query, operationName, variables) {
 }
 
 const fetchPage = () => graphql(QUERY, "PartnersPage");
+
+// ---------------------------------------------------------------------------- live updates
+
+/** A small graphql-transport-ws client (the protocol graphql-ws, Apollo and urql speak): one
+ * subscription, over a WebSocket to this page's own origin (wss: under https:), calling
+ * `onResult` with each result. After a drop, or a server restarting (1012) or going away
+ * (1001), it connects again after a growing, jittered pause (1 s, 2 s, ... 30 s) and subscribes
+ * again. A refusal (an `error` message, a 44xx close) ends it; so does a browser without
+ * WebSocket: the page then stays as it was loaded. */
+function subscribe(query, variables, onResult) {
+  const url = new URL("graphql", window.location.href);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  let pause = 1000;
+  let ended = false;
+
+  function connect() {
+    let socket;
+    try {
+      socket = new WebSocket(url, "graphql-transport-ws");
+    } catch {
+      return;
+    }
+    const send = (message) => socket.send(JSON.stringify(message));
+    socket.addEventListener("open", () => send({ type: "connection_init", payload: {} }));
+    socket.addEventListener("message", (event) => {
+      let message;
+      try {
+        message = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      if (message.type === "connection_ack") {
+        pause = 1000;
+        send({ id: "live", type: "subscribe", payload: { query, variables } });
+      } else if (message.type === "next" && message.id === "live") {
+        onResult(message.payload);
+      } else if (message.type === "ping") {
+        send({ type: "pong", payload: message.payload });
+      } else if (message.type === "error" || message.type === "complete") {
+        ended = true; // refused, or over: asking again would get the same
+        socket.close(1000);
+      }
+    });
+    socket.addEventListener("close", (event) => {
+      if (ended || (event.code >= 4400 && event.code < 4500 && event.code !== 4408)) return;
+      setTimeout(connect, pause * (0.5 + Math.random()));
+      pause = Math.min(pause * 2, 30_000);
+    });
+  }
+
+  if ("WebSocket" in window) connect();
+}
+
+/** The page's own query as a live query: its answer again each time a change alters it. Every
+ * open page asks the same, so the server runs it once per change for all of them. */
+function watchPage(onData) {
+  subscribe("subscription LivePartnersPage($query: String!) { live(query: $query) }", { query: QUERY }, (result) => {
+    const answer = result.data && result.data.live;
+    if (answer && answer.data && !(answer.errors && answer.errors.length)) onData(answer.data);
+  });
+}
 
 // ---------------------------------------------------------------------------- editors' notes
 
@@ -952,22 +1015,32 @@ function highlight(view) {
 }
 
 /** "How are these connected?": the form, its answer in words, and the paths on the drawing.
- * Returns `again()`, which asks the last question again (for another year). */
+ * Returns `again()`, which asks the last question again (for another year or new data), and
+ * `fill(data, orgs)`, which offers the bodies of a new answer. */
 function setUpConnections(data, orgs, view) {
   const form = document.getElementById("connect");
   const from = document.getElementById("connect-from");
   const to = document.getElementById("connect-to");
   const result = document.getElementById("connect-result");
   const list = document.getElementById("connect-paths");
-  const options = connectOptions(data, orgs);
-  const listed = new Set(orgs.map((org) => org.slug));
-  for (const select of [from, to]) {
-    select.append(
-      ...options.groups.map((group) =>
-        h("optgroup", { label: group.label }, group.orgs.map((org) => h("option", { value: org.slug, text: fullName(org) }))),
-      ),
-    );
+  let options;
+  let listed;
+  /** The selects' bodies, from an answer; a body still offered stays chosen. */
+  function fill(answer, list) {
+    options = connectOptions(answer, list);
+    listed = new Set(list.map((org) => org.slug));
+    for (const select of [from, to]) {
+      const chosen = select.value;
+      select.replaceChildren(
+        select.options[0],
+        ...options.groups.map((group) =>
+          h("optgroup", { label: group.label }, group.orgs.map((org) => h("option", { value: org.slug, text: fullName(org) }))),
+        ),
+      );
+      select.value = options.bySlug.has(chosen) ? chosen : "";
+    }
   }
+  fill(data, orgs);
   let asked = 0;
   let question = null;
 
@@ -1014,14 +1087,17 @@ function setUpConnections(data, orgs, view) {
     question = { from: from.value, to: to.value };
     ask();
   });
-  return () => {
+  const again = () => {
     if (question) ask();
   };
+  return { again, fill };
 }
 
 // ---------------------------------------------------------------------------- the page
 
-function show(orgs, network, totals) {
+/** Shows the rows and nodes the filters select, and says how many in the status line, with
+ * `note` (the time of a live update) after it. */
+function show(orgs, network, totals, note = "") {
   const filters = currentFilters();
   const visible = new Set();
   for (const org of orgs) {
@@ -1051,9 +1127,78 @@ function show(orgs, network, totals) {
     edge.element.classList.toggle("dim", faded);
   }
   const truncated = totals.total > orgs.length ? ` The first ${orgs.length} of ${totals.total} were loaded.` : "";
-  document.getElementById("status").textContent =
+  document.getElementById("status").replaceChildren(
     `Showing ${visible.size} of ${orgs.length} organizations: ` +
-    `${counts.CO_FOUNDED} co-founded, ${plural(counts.PARTNER, "partner", "partners")}.${truncated}`;
+      `${counts.CO_FOUNDED} co-founded, ${plural(counts.PARTNER, "partner", "partners")}.${truncated}`,
+    note ? h("span", { class: "updated", text: ` ${note}` }) : "",
+  );
+}
+
+/** `value` as JSON with every object's keys in order: two answers that say the same thing
+ * give the same text, whatever order their fields came in. */
+function canonical(value) {
+  return JSON.stringify(value, (key, item) =>
+    item && typeof item === "object" && !Array.isArray(item)
+      ? Object.fromEntries(Object.keys(item).sort().map((name) => [name, item[name]]))
+      : item,
+  );
+}
+
+/** The listed organizations of an answer, each with its search text and a key that changes
+ * whenever anything the row shows does. */
+function organizationsOf(data) {
+  const orgs = [...data.cofounded.nodes, ...data.partners.nodes];
+  for (const org of orgs) {
+    org.key = canonical(org);
+    org.searchText = searchText(org);
+  }
+  return orgs;
+}
+
+/** The Region and Agreement options for `orgs`; a choice still offered stays chosen. */
+function fillChoices(orgs) {
+  const kinds = [...new Set(orgs.flatMap((org) => org.agreements.map((agreement) => agreement.kind)))];
+  kinds.sort((a, b) => kindLabel(a).localeCompare(kindLabel(b)));
+  const choices = [
+    [controls.region, regionOptions(orgs)],
+    [controls.kind, kinds.map((kind) => h("option", { value: kind, text: kindLabel(kind) }))],
+  ];
+  for (const [select, options] of choices) {
+    const chosen = select.value;
+    select.replaceChildren(select.options[0], ...options);
+    select.value = chosen;
+    if (select.value !== chosen) select.value = "";
+  }
+}
+
+/** Puts the rows of a new answer in place of the old: a row whose data did not change is kept
+ * as it is (its element, its open state, the focus in it); a changed one is rebuilt, opened if
+ * it was; a group is rebuilt only if its members or their order changed. */
+function replaceRows(previous, orgs) {
+  const before = new Map(previous.map((org) => [org.slug, org]));
+  const focused = document.activeElement;
+  let focusTo = null;
+  for (const org of orgs) {
+    const old = before.get(org.slug);
+    if (old && old.key === org.key) {
+      org.entry = old.entry;
+      continue;
+    }
+    org.entry = entry(org);
+    if (!old) continue;
+    org.entry.querySelector("details").open = old.entry.querySelector("details").open;
+    if (old.entry.contains(focused)) focusTo = org.entry.querySelector("summary");
+    old.entry.replaceWith(org.entry);
+  }
+  for (const category of Object.keys(GROUPS)) {
+    const list = document.querySelector(`#group-${category} .orgs`);
+    const items = orgs.filter((org) => org.category === category).map((org) => org.entry);
+    if (items.length !== list.children.length || items.some((item, i) => list.children[i] !== item)) {
+      list.replaceChildren(...items);
+    }
+  }
+  if (focusTo) focusTo.focus({ preventScroll: true });
+  else if (focused && focused.isConnected && document.activeElement !== focused) focused.focus({ preventScroll: true });
 }
 
 async function main() {
@@ -1070,18 +1215,15 @@ async function main() {
     results.removeAttribute("aria-busy");
     return;
   }
-  const orgs = [...data.cofounded.nodes, ...data.partners.nodes];
-  const totals = { total: data.cofounded.totalCount + data.partners.totalCount };
-  for (const org of orgs) org.searchText = searchText(org);
+  let shownAnswer = canonical(data); // before the rows add their own fields to it
+  let orgs = organizationsOf(data);
+  let totals = { total: data.cofounded.totalCount + data.partners.totalCount };
   results.replaceChildren(
     ...Object.keys(GROUPS).map((category) => groupSection(category, orgs.filter((org) => org.category === category))),
   );
   results.removeAttribute("aria-busy");
 
-  controls.region.append(...regionOptions(orgs));
-  const kinds = [...new Set(orgs.flatMap((org) => org.agreements.map((agreement) => agreement.kind)))];
-  kinds.sort((a, b) => kindLabel(a).localeCompare(kindLabel(b)));
-  controls.kind.append(...kinds.map((kind) => h("option", { value: kind, text: kindLabel(kind) })));
+  fillChoices(orgs);
 
   // ISCT itself, the drawing's centre: the organization of category SELF. The drawing shows
   // now, or the year the slider chose (`view.network.year`).
@@ -1103,7 +1245,7 @@ async function main() {
     const when = year === null ? "Now, all years" : `At the end of ${year}`;
     return `${when}: ${plural(network.nodes.length, "body", "bodies")} and ${plural(network.edges.length, "line", "lines")} drawn.`;
   };
-  const [society] = data.society.nodes;
+  let [society] = data.society.nodes;
   draw(orgs, society, null);
   if (!society) document.querySelector(".network").hidden = true; // no centre to draw around
 
@@ -1133,8 +1275,10 @@ async function main() {
     if (match) reveal(decodeURIComponent(match[1]));
   };
   window.addEventListener("hashchange", fromHash);
+  let connections = null;
   if (society) {
-    const again = setUpConnections(data, orgs, view);
+    connections = setUpConnections(data, orgs, view);
+    const again = connections.again;
     setUpYears(orgs, (year, yearData) => {
       const said =
         year === null
@@ -1149,6 +1293,29 @@ async function main() {
   show(orgs, view.network, totals);
   fromHash();
   document.body.dataset.ready = "true";
+
+  // Live: each new answer replaces the one shown, in place. The filters, the search, the
+  // scroll position, opened rows and the focus stay; the status line says when it happened.
+  watchPage((next) => {
+    const answer = canonical(next);
+    if (answer === shownAnswer || !next.cofounded || !next.partners) return; // the first answer, say
+    shownAnswer = answer;
+    const previous = orgs;
+    data = next;
+    orgs = organizationsOf(next);
+    totals = { total: next.cofounded.totalCount + next.partners.totalCount };
+    replaceRows(previous, orgs);
+    fillChoices(orgs);
+    if (society && next.society.nodes[0]) {
+      society = next.society.nodes[0];
+      connections.fill(next, orgs);
+      if (view.network.year == null) draw(orgs, society, null); // a past year's drawing stays
+      highlight(view);
+    }
+    const time = new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    show(orgs, view.network, totals, `Updated at ${time}.`);
+    saveFilters();
+  });
 }
 
 main();
