@@ -96,3 +96,4 @@ bench: $(INSTALLED) $(DEV_ASSETS)
 	$(BIN)/python -m bench.soak  # 30 s, 50 connections, 10% hostile: adds its RESULTS.md section
 	$(BIN)/python -m bench.graph
 	$(BIN)/python -m bench.editing  # edit latency and concurrent editors, both engines
+	$(BIN)/python -m bench.live  # 1,000 live-query subscribers: executions, fan-out, memory
