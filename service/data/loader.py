@@ -699,9 +699,12 @@ async def apply(conn: AsyncConnection, plan: Plan, progress: Progress | None = N
     versions = {name: await _versions(conn, name, plan) for name in SECTIONS}
     step("organizations")
     await write_records(conn, plan, step)
+    await refresh_derived(conn, step)
+    # Appended after the revision's row is taken (refresh_derived bumps it), as an edit
+    # appends: entries are then numbered in commit order across every writer, which is what
+    # lets a live subscriber resume "after entry N" without a gap (service/live/feed.py).
     step("audit trail")
     await append(conn, _load_entries(plan, versions), actor=LOADER)
-    await refresh_derived(conn, step)
     # Fresh planner statistics: without them SQLite probes a low-selectivity index (kind)
     # instead of the batch key, and one loader batch took 0.8 s instead of 1 ms at 100k.
     await conn.execute(sa.text("ANALYZE"))
