@@ -99,54 +99,40 @@ def _row(
     return "SELECT " + ", ".join(f"{v} AS {c}" for v, c in zip(values, COLUMNS, strict=True))
 
 
-def _scope_sql(dialect: str) -> str:
-    """The ends a scoped statement replaces, from one bound JSON array of ids (`:ends`), so
-    that any number of them is one parameter on both engines."""
+def member(column: str, name: str, dialect: str) -> str:
+    """`column` is one of the ids bound as `:name` (see `bound`): on PostgreSQL an array,
+    whose values the planner sees (a hub's id matches 200,000 seats, any other a few),
+    so it probes the indexes instead of hashing whole tables; on SQLite a JSON array."""
     if dialect == "postgresql":
-        return (
-            "SELECT CAST(e AS INTEGER) AS id "
-            "FROM jsonb_array_elements_text(CAST(:ends AS jsonb)) AS e"
-        )
-    return "SELECT CAST(value AS INTEGER) AS id FROM json_each(:ends)"
+        return f"{column} = ANY(CAST(:{name} AS INTEGER[]))"
+    return f"{column} IN (SELECT value FROM json_each(:{name}))"
 
 
-SCOPED_CTES = (
-    # reach: the ends and their units, whose ties roll up to them.
-    "reach AS (SELECT id FROM scope UNION "
-    "SELECT id FROM organization WHERE parent_id IN (SELECT id FROM scope)), "
-    # chosen: the agreements with a party or an established body in reach.
-    "chosen AS (SELECT agreement_id AS id FROM agreement_party "
-    "WHERE organization_id IN (SELECT id FROM reach) UNION "
-    "SELECT id FROM agreement WHERE establishes_id IN (SELECT id FROM reach)), "
-    # sitters: the people with a seat at a body in reach.
-    "sitters AS (SELECT person_id AS id FROM representation "
-    "WHERE organization_id IN (SELECT id FROM reach)), "
-    # seats: the seats at or on behalf of a body in reach.
-    "seats AS (SELECT id FROM representation WHERE organization_id IN (SELECT id FROM reach) "
-    "UNION SELECT id FROM representation WHERE on_behalf_of_id IN (SELECT id FROM reach)), "
-)
+def bound(ids: Collection[int], dialect: str) -> list[int] | str:
+    """Ids as `member` binds them: any number of them, one parameter."""
+    return sorted(ids) if dialect == "postgresql" else json.dumps(sorted(ids))
 
 
 def rebuild_sql(dialect: str, *, scoped: bool = False) -> str:
     """One statement: every tie, both directions, rolled up, with its `since`. Scoped, only
-    the ties with an end in `:ends` (see `_scope_sql`), each derived from the base ties of
-    the bodies in reach of those ends alone, so its cost follows their neighbourhood."""
+    the ties with an end in `:ends`, each derived from the base ties of the bodies in reach
+    of those ends alone (bound by `_reach`), so its cost follows their neighbourhood."""
 
-    def only(condition: str) -> str:
-        return f" AND {condition}" if scoped else ""
+    def among(column: str, name: str, joined: str = "AND") -> str:
+        return f" {joined} {member(column, name, dialect)}" if scoped else ""
 
     # Each agreement's `since`, worked out once: the latest of its year, its parties' and
     # its established body's founding years.
     dated = (
         "party_years AS (SELECT pp.agreement_id, max(po.founded_year) AS founded "
         "FROM agreement_party pp JOIN organization po ON po.id = pp.organization_id"
-        + (" WHERE pp.agreement_id IN (SELECT id FROM chosen)" if scoped else "")
+        + among("pp.agreement_id", "chosen", "WHERE")
         + " GROUP BY pp.agreement_id), "
         "dated AS (SELECT ag.id, ag.slug, ag.kind, ag.year, ag.establishes_id, "
         f"{later(later('ag.year', 'py.founded'), 'eo.founded_year')} AS since "
         "FROM agreement ag LEFT JOIN party_years py ON py.agreement_id = ag.id "
         "LEFT JOIN organization eo ON eo.id = ag.establishes_id"
-        f"{' WHERE ag.id IN (SELECT id FROM chosen)' if scoped else ''})"
+        f"{among('ag.id', 'chosen', 'WHERE')})"
     )
     agreement_since = "ag.since"
     branches = [
@@ -171,14 +157,14 @@ def rebuild_sql(dialect: str, *, scoped: bool = False) -> str:
              f"pe.slug || ' ' || {pair}", NO_ID, person="r1.person_id", seats=("r1.id", "r2.id"))
         + " FROM representation r1 JOIN representation r2 ON r2.person_id = r1.person_id "
         "AND r2.organization_id <> r1.organization_id JOIN person pe ON pe.id = r1.person_id"
-        + (" WHERE r1.person_id IN (SELECT id FROM sitters)" if scoped else "")
+        + among("r1.person_id", "sitters", "WHERE")
     )  # fmt: skip
     for a, b in (("r.organization_id", "r.on_behalf_of_id"),
                  ("r.on_behalf_of_id", "r.organization_id")):  # fmt: skip
         branches.append(
             _row(a, b, TieKind.SEAT, "r.slug", NO_ID, person="r.person_id", seats=("r.id",))
             + " FROM representation r WHERE r.organization_id <> r.on_behalf_of_id"
-            + only("r.id IN (SELECT id FROM seats)")
+            + among("r.id", "seats")
         )
     carried = "kind, agreement_kind, year, key, agreement_id, person_id, seat_a, seat_b"
     ends = (
@@ -201,7 +187,7 @@ def rebuild_sql(dialect: str, *, scoped: bool = False) -> str:
     if scoped:  # a rolled tie is kept when one of its ends is in scope
         rolled = [
             f"{select} {'AND' if 'WHERE' in select else 'WHERE'} "
-            f"({a} IN (SELECT id FROM scope) OR {b} IN (SELECT id FROM scope))"
+            f"({member(a, 'ends', dialect)} OR {member(b, 'ends', dialect)})"
             for select, (a, b) in zip(
                 rolled, (("a", "b"), ("pa", "b"), ("a", "pb"), ("pa", "pb")), strict=True
             )
@@ -210,11 +196,10 @@ def rebuild_sql(dialect: str, *, scoped: bool = False) -> str:
         rolled.append(
             _row(a, b, TieKind.UNIT, "u.slug", later("u.founded_year", "pa.founded_year"))
             + " FROM organization u JOIN organization pa ON pa.id = u.parent_id"
-            + only("u.id IN (SELECT id FROM reach)").replace(" AND", " WHERE")
+            + among("u.id", "reach", "WHERE")
         )
-    head = f"scope AS ({_scope_sql(dialect)}), {SCOPED_CTES}" if scoped else ""
     return (
-        f"WITH {head}{dated}, base AS ({' UNION ALL '.join(branches)}), ends AS ({ends}) "
+        f"WITH {dated}, base AS ({' UNION ALL '.join(branches)}), ends AS ({ends}) "
         f"INSERT INTO graph_tie ({', '.join(COLUMNS)}) {' UNION ALL '.join(rolled)}"
     )
 
@@ -287,24 +272,59 @@ async def tie_ends(
     return {end for row in rows.all() for end in row if end is not None}
 
 
+async def _reach(conn: AsyncConnection, ends: Collection[int]) -> dict[str, Any]:
+    """What the ties with an end in `ends` derive from, bound for the scoped statement: the
+    ends and their units (whose ties roll up to them), the agreements with a party or an
+    established body among those, the people with a seat at one, and the seats at or on
+    behalf of one."""
+    dialect = conn.dialect.name
+    params: dict[str, Any] = {"ends": bound(ends, dialect)}
+    units = await conn.execute(
+        sa.text(f"SELECT id FROM organization WHERE {member('parent_id', 'ends', dialect)}"),
+        params,
+    )
+    params["reach"] = bound({*ends, *units.scalars()}, dialect)
+    found: dict[str, set[int]] = {"chosen": set(), "sitters": set(), "seats": set()}
+    parts = (
+        ("chosen", "agreement_id", "agreement_party", "organization_id"),
+        ("chosen", "id", "agreement", "establishes_id"),
+        ("sitters", "person_id", "representation", "organization_id"),
+        ("seats", "id", "representation", "organization_id"),
+        ("seats", "id", "representation", "on_behalf_of_id"),
+    )
+    rows = await conn.execute(
+        sa.text(
+            " UNION ALL ".join(
+                f"SELECT '{name}', {column} FROM {table} WHERE {member(by, 'reach', dialect)}"
+                for name, column, table, by in parts
+            )
+        ),
+        params,
+    )
+    for name, found_id in rows.all():
+        found[name].add(found_id)
+    return {**params, **{name: bound(ids, dialect) for name, ids in found.items()}}
+
+
 async def refresh_ties(conn: AsyncConnection, ends: Collection[int]) -> None:
     """Replace the ties with an end in `ends`, in the caller's transaction: what a full
     rebuild would store there, at the cost of their neighbourhood. Every tie whose
     derivation the caller changed must have an end in `ends` (see `tie_ends`)."""
     if not ends:
         return
-    scope = {"ends": json.dumps(sorted(ends))}
-    within = f"a IN ({_scope_sql(conn.dialect.name)})"
+    dialect = conn.dialect.name
+    scope = await _reach(conn, ends)
+    within = member("a", "ends", dialect)
     # The ties into the ends are the mirrors of those out of them (both directions are
     # stored), found by the pair index rather than a scan for `b`.
     await conn.execute(
         sa.text(
             f"DELETE FROM graph_tie WHERE (a, b) IN (SELECT b, a FROM graph_tie WHERE {within})"
         ),
-        scope,
+        {"ends": scope["ends"]},
     )
-    await conn.execute(sa.text(f"DELETE FROM graph_tie WHERE {within}"), scope)
-    await conn.execute(sa.text(rebuild_sql(conn.dialect.name, scoped=True)), scope)
+    await conn.execute(sa.text(f"DELETE FROM graph_tie WHERE {within}"), {"ends": scope["ends"]})
+    await conn.execute(sa.text(rebuild_sql(dialect, scoped=True)), scope)
 
 
 async def settle_ties(engine: AsyncEngine) -> None:
