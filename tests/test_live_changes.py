@@ -20,7 +20,7 @@ import pytest
 
 from tests.test_seed_cli import DatasetText, curated, edit_description, write_dataset
 from tests.utils.live import ROOT, env_for, live_server
-from tests.utils.ws import CHANGES, Socket, edit, issue_token, socket
+from tests.utils.ws import CHANGES, Socket, edit, errors_of, issue_token, socket
 
 pytestmark = pytest.mark.slow  # real servers
 
@@ -174,16 +174,6 @@ async def last_change(client: httpx.AsyncClient, base: str, token: str) -> str:
     )
     (node,) = response.json()["data"]["changes"]["nodes"]
     found: str = node["id"]
-    return found
-
-
-def errors_of(message: dict[str, Any]) -> list[dict[str, Any]]:
-    """A subscription's errors, as an `error` message or a `next` message carrying them."""
-    if message["type"] == "error":
-        errors: list[dict[str, Any]] = message["payload"]
-        return errors
-    assert message["type"] == "next", message
-    found: list[dict[str, Any]] = message["payload"].get("errors", [])
     return found
 
 

@@ -108,6 +108,16 @@ class Socket:
         return self.connection.close_code
 
 
+def errors_of(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """A subscription's errors, as an `error` message or a `next` message carrying them."""
+    if message["type"] == "error":
+        errors: list[dict[str, Any]] = message["payload"]
+        return errors
+    assert message["type"] == "next", message
+    found: list[dict[str, Any]] = message["payload"].get("errors", [])
+    return found
+
+
 def ws_url(base: str) -> str:
     return base.replace("http://", "ws://", 1) + "/graphql"
 
