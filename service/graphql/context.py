@@ -33,12 +33,10 @@ class Context:
     # A WebSocket's connection_init payload (graphql-ws `connectionParams`): its
     # "Authorization" signs the connection in (service/graphql/view.py, on_ws_connect).
     connection_params: dict[str, object] | None = None
-    loaders: Loaders = field(init=False)
+    _loaders: Loaders | None = field(init=False, default=None)
     _caller: Caller = field(init=False)
 
     def __post_init__(self) -> None:
-        # Built per request: a loader's cache must never outlive the request that filled it.
-        self.loaders = Loaders.create(self.engine)
         self.accounts = self.accounts or Accounts(self.engine, self.settings)
         self._caller = Caller(self.accounts, self.authorization)
 
@@ -48,10 +46,19 @@ class Context:
         self.authorization = authorization
         self._caller = Caller(self.accounts, authorization)
 
+    @property
+    def loaders(self) -> Loaders:
+        """This request's DataLoaders, built when the resolver path first needs them (a
+        compiled answer never does, and a WebSocket waiting for a change holds none: a set
+        costs about 46 KiB). Per request: a loader's cache must never outlive it."""
+        if self._loaders is None:
+            self._loaders = Loaders.create(self.engine)
+        return self._loaders
+
     def refresh_loaders(self) -> None:
-        """New loaders, for a subscription's next event: one WebSocket context lives as long
-        as its connection, and a loader's cache must not outlive the moment it was filled."""
-        self.loaders = Loaders.create(self.engine)
+        """Forget the loaders, for a subscription's next event: one WebSocket context lives as
+        long as its connection, and a loader's cache must not outlive the moment it filled."""
+        self._loaders = None
 
     async def principal(self) -> Principal | None:
         """Who sent the request (None: anonymous); raises Unauthenticated on credentials

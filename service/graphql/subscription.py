@@ -135,6 +135,6 @@ class Subscription:
         queue, key = await hub.answers.subscribe(query, given, hub.revision.trusted)
         try:
             while True:
-                yield json.loads(await queue.get())
+                yield await queue.get()  # decoded once for every subscriber
         finally:
             hub.answers.unsubscribe(key, queue)

@@ -17,8 +17,9 @@ Key = tuple[str, str]  # the document, and the variables as canonical JSON
 class Answer:
     query: str
     variables: dict[str, Any] | None
-    subscribers: set[asyncio.Queue[str]] = field(default_factory=set)
-    text: str | None = None
+    subscribers: set[asyncio.Queue[Any]] = field(default_factory=set)
+    text: str | None = None  # the answer as JSON text, to compare
+    value: Any = None  # ...and decoded once, for every subscriber to send
     revision: int | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -39,20 +40,20 @@ class LiveAnswers:
 
     async def subscribe(
         self, query: str, variables: dict[str, Any] | None, revision: int | None
-    ) -> tuple[asyncio.Queue[str], Key]:
-        """A queue of this query's answers, starting with the current one."""
+    ) -> tuple[asyncio.Queue[Any], Key]:
+        """A queue of this query's answers (decoded JSON), starting with the current one."""
         key = self.key(query, variables)
         answer = self.answers.setdefault(key, Answer(query, variables))
-        queue: asyncio.Queue[str] = asyncio.Queue(maxsize=1)
+        queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=1)
         answer.subscribers.add(queue)
         async with answer.lock:
             if answer.text is None or answer.revision != revision:
                 await self._run(answer, revision)
             if queue.empty() and answer.text is not None:
-                queue.put_nowait(answer.text)
+                queue.put_nowait(answer.value)
         return queue, key
 
-    def unsubscribe(self, key: Key, queue: asyncio.Queue[str]) -> None:
+    def unsubscribe(self, key: Key, queue: asyncio.Queue[Any]) -> None:
         answer = self.answers.get(key)
         if answer is None:
             return
@@ -78,13 +79,13 @@ class LiveAnswers:
         text = await self._execute(answer.query, answer.variables)
         answer.revision = revision
         if text != answer.text:
-            answer.text = text
+            answer.text, answer.value = text, json.loads(text)
             for queue in answer.subscribers:
-                latest(queue, text)
+                latest(queue, answer.value)
 
 
-def latest(queue: asyncio.Queue[str], text: str) -> None:
+def latest(queue: asyncio.Queue[Any], value: Any) -> None:
     """Only the newest answer matters: a slow reader gets it instead of a backlog."""
     if queue.full():
         queue.get_nowait()
-    queue.put_nowait(text)
+    queue.put_nowait(value)
