@@ -1178,7 +1178,8 @@ async def test_partners_page_shows_a_change_without_a_reload_keeping_the_view(
         assert await page.get_by_label("Search").input_value() == "accreditation"
         assert await page.get_by_label("Category").input_value() == "CO_FOUNDED"
         assert await visible(tab) == found
-        assert "category=CO_FOUNDED" in page.url and "q=accreditation" in page.url
+        assert "category=CO_FOUNDED" in page.url
+        assert "q=accreditation" in page.url
         assert await page.evaluate("window.scrollY") == scrolled
         # The new name is searched too, and nothing moved that was not asked to.
         await page.get_by_label("Search").fill("(live)")
