@@ -8,6 +8,7 @@ commit) to the message's arrival: an upper bound on commit-to-subscriber. They a
 """
 
 import asyncio
+import base64
 import signal
 import sys
 import time
@@ -235,3 +236,39 @@ async def test_a_server_stopped_by_sigterm_tells_its_subscribers_and_loses_nothi
             again = await sock.subscribe(CHANGES, {"after": last})
             assert [last, *await received(sock, again, 2)] == made
             await sock.quiet(again, 0.5)
+
+
+def entry(change_id: str) -> int:
+    """The audit entry's number inside a Change's ID (`Change:N`, base64url)."""
+    text = base64.urlsafe_b64decode(change_id + "=" * (-len(change_id) % 4)).decode()
+    kind, number = text.split(":")
+    assert kind == "Change", text
+    return int(number)
+
+
+async def test_racing_writers_on_two_replicas_reach_every_subscriber_once_in_commit_order(
+    database_url: str, tmp_path: Path
+) -> None:
+    token = await issue_token(database_url)
+    async with (
+        live_server(database_url, tmp_path / "a") as a,
+        live_server(database_url, tmp_path / "b") as b,
+        socket(a.base, token) as on_a,
+        socket(b.base, token) as on_b,
+        httpx.AsyncClient(timeout=30) as client,
+    ):
+        start = await last_change(client, a.base, token)
+        watching = [(on_a, await on_a.subscribe(CHANGES)), (on_b, await on_b.subscribe(CHANGES))]
+
+        async def writer(base: str, slug: str) -> list[str]:
+            return [await edit(client, base, token, slug, f"Race {n}.") for n in range(10)]
+
+        made = [change for run in await asyncio.gather(
+            writer(a.base, "usp"), writer(b.base, "fact")) for change in run]  # fmt: skip
+        in_order = sorted(made, key=entry)
+        for sock, id_ in watching:
+            assert await received(sock, id_, len(made)) == in_order
+            await sock.quiet(id_, 0.3)
+        async with socket(b.base, token) as late:  # the same story, told again from a cursor
+            again = await late.subscribe(CHANGES, {"after": start})
+            assert await received(late, again, len(made)) == in_order
