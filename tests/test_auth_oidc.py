@@ -1,9 +1,9 @@
 """Single sign-on: bearer JWTs from an OpenID Connect provider.
 
 The provider is made here (tests/utils/auth.py): RSA and EC key pairs, their JWKS served by
-a real HTTP server on a loopback port. Every token goes through the real view, context and
-`require`, over the probe writes until the mutations are served. Each refusal must be the
-one UNAUTHENTICATED answer that says nothing of why.
+a real HTTP server on a loopback port. Every token is sent with a served mutation to the
+app over HTTP. Each refusal must be the one UNAUTHENTICATED answer that says nothing of
+why, and must leave every data table as it was.
 """
 
 import asyncio
@@ -24,16 +24,20 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from service.app import create_app
 from service.config import Settings
 from tests.utils.auth import (
-    ADMIN_WRITE,
     AUDIENCE,
     BAD,
     GRAPHQL_RESPONSE,
     ISSUER,
     Provider,
+    actor,
+    admin_write,
+    app_client,
     assert_refused,
     bearer,
-    probe_client,
     send,
+    unchanged,
+    unique_slug,
+    write,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,7 +63,7 @@ def oidc_settings(database_url: str, provider: Provider, **changes: Any) -> Sett
 @contextlib.asynccontextmanager
 async def signed_in(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     application = create_app(settings)
-    async with application.router.lifespan_context(application), probe_client(application) as c:
+    async with application.router.lifespan_context(application), app_client(application) as c:
         yield c
 
 
@@ -70,27 +74,34 @@ async def sso(database_url: str, provider: Provider) -> AsyncIterator[httpx.Asyn
 
 
 async def test_a_valid_token_signs_in_with_its_role(
-    sso: httpx.AsyncClient, provider: Provider
+    sso: httpx.AsyncClient, provider: Provider, database_url: str
 ) -> None:
-    response = await send(sso, bearer(provider.token()))
+    slug = unique_slug()
+    response = await send(sso, bearer(provider.token()), write(slug))
     assert response.status_code == 200, response.text
-    assert response.json() == {"data": {"edit": "oidc:alice@example.test"}}
-    assert_refused(await send(sso, bearer(provider.token()), ADMIN_WRITE), "FORBIDDEN")
+    assert actor(response) == "oidc:alice@example.test"
+    async with unchanged(database_url):
+        refused = await send(sso, bearer(provider.token()), admin_write(slug))
+    assert_refused(refused, "FORBIDDEN")
 
 
 async def test_roles_may_be_a_list_in_any_case_and_the_highest_wins(
     sso: httpx.AsyncClient, provider: Provider
 ) -> None:
     token = provider.token(alg="ES256", kid="ec-1", role=["viewer", "Editor", "ADMIN"])
-    response = await send(sso, bearer(token), ADMIN_WRITE)
-    assert response.json() == {"data": {"administer": "oidc:alice@example.test"}}
+    slug = unique_slug()
+    assert actor(await send(sso, bearer(token), write(slug))) == "oidc:alice@example.test"
+    response = await send(sso, bearer(token), admin_write(slug))
+    assert actor(response) == "oidc:alice@example.test"
 
 
 async def test_a_token_without_a_role_signs_in_but_may_not_write(
-    sso: httpx.AsyncClient, provider: Provider
+    sso: httpx.AsyncClient, provider: Provider, database_url: str
 ) -> None:
-    for role in (None, "viewer", [], 7):
-        refused = await send(sso, bearer(provider.token(role=role)))
+    roles: tuple[Any, ...] = (None, "viewer", [], 7)
+    for role in roles:
+        async with unchanged(database_url):
+            refused = await send(sso, bearer(provider.token(role=role)))
         assert_refused(refused, "FORBIDDEN")
         assert refused.json()["errors"][0]["message"] == "This needs the editor role."
 
@@ -106,9 +117,12 @@ async def test_the_role_and_name_claims_are_settings(database_url: str, provider
         role=None, realm_access={"roles": ["admin"]}, preferred_username="a.lovelace"
     )
     async with signed_in(settings) as c:
-        response = await send(c, bearer(token), ADMIN_WRITE)
-        assert response.json() == {"data": {"administer": "oidc:a.lovelace"}}
-        assert_refused(await send(c, bearer(provider.token())))  # no preferred_username
+        slug = unique_slug()
+        assert actor(await send(c, bearer(token), write(slug))) == "oidc:a.lovelace"
+        response = await send(c, bearer(token), admin_write(slug))
+        assert actor(response) == "oidc:a.lovelace"
+        async with unchanged(database_url):  # no preferred_username
+            assert_refused(await send(c, bearer(provider.token())))
 
 
 def _forged_tokens(provider: Provider) -> dict[str, tuple[str, str]]:
@@ -132,19 +146,24 @@ def _forged_tokens(provider: Provider) -> dict[str, tuple[str, str]]:
 
 
 async def test_every_forgery_gets_the_same_refusal_and_the_log_says_why(
-    sso: httpx.AsyncClient, provider: Provider, caplog: pytest.LogCaptureFixture
+    sso: httpx.AsyncClient,
+    provider: Provider,
+    database_url: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
     for what, (token, reason) in _forged_tokens(provider).items():
-        caplog.clear()
-        response = await send(sso, bearer(token))
+        async with unchanged(database_url):
+            caplog.clear()
+            response = await send(sso, bearer(token))
+            logged = [r.getMessage() for r in caplog.records if r.name == "service.auth"]
+            records = list(caplog.records)
         assert response.status_code == 401, what
         assert_refused(response)
         assert response.json()["errors"][0]["message"] == BAD, what
-        logged = [r.getMessage() for r in caplog.records if r.name == "service.auth"]
         assert len(logged) == 1, (what, logged)
         assert reason in logged[0], (what, logged)
-        for record in caplog.records:  # neither the token nor its signature is ever logged
+        for record in records:  # neither the token nor its signature is ever logged
             text = record.getMessage() + repr(record.__dict__)
             assert token not in text, what
             assert token.rsplit(".", 1)[-1] not in text or token.endswith("."), what
@@ -165,17 +184,18 @@ async def test_api_tokens_still_work_beside_single_sign_on(
     )
     async with signed_in(oidc_settings(database_url, provider)) as c:
         response = await send(c, bearer(result.stdout.strip()))
-        assert response.json() == {"data": {"edit": "bot"}}
+        assert actor(response) == "bot"
 
 
 async def test_unknown_kids_cannot_make_the_server_hammer_the_provider(
     database_url: str, provider: Provider
 ) -> None:
     async with signed_in(oidc_settings(database_url, provider, oidc_jwks_refetch_s=60)) as c:
-        assert (await send(c, bearer(provider.token()))).status_code == 200
+        assert actor(await send(c, bearer(provider.token()))) == "oidc:alice@example.test"
         before = provider.fetches
         forged = [bearer(provider.token(kid=f"made-up-{n}")) for n in range(30)]
-        responses = await asyncio.gather(*(send(c, header) for header in forged))
+        async with unchanged(database_url):
+            responses = await asyncio.gather(*(send(c, header) for header in forged))
         assert {response.status_code for response in responses} == {401}
         assert provider.fetches - before <= 1
 
@@ -184,19 +204,21 @@ async def test_a_rotated_key_is_fetched_when_a_token_names_it(
     database_url: str, provider: Provider
 ) -> None:
     async with signed_in(oidc_settings(database_url, provider, oidc_jwks_refetch_s=0)) as c:
-        assert (await send(c, bearer(provider.token()))).status_code == 200
+        assert actor(await send(c, bearer(provider.token()))) == "oidc:alice@example.test"
         rotated = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         provider.published.append(Provider.jwk(rotated, "rsa-2", "RS256"))
         try:
             response = await send(c, bearer(provider.token(key=rotated, kid="rsa-2")))
-            assert response.json() == {"data": {"edit": "oidc:alice@example.test"}}
+            assert actor(response) == "oidc:alice@example.test"
         finally:
             provider.published.pop()
 
 
-async def test_a_jwt_is_refused_when_single_sign_on_is_off(app: Any, provider: Provider) -> None:
-    async with probe_client(app) as c:
-        assert_refused(await send(c, bearer(provider.token())))
+async def test_a_jwt_is_refused_when_single_sign_on_is_off(
+    client: httpx.AsyncClient, provider: Provider, database_url: str
+) -> None:
+    async with unchanged(database_url):
+        assert_refused(await send(client, bearer(provider.token())))
 
 
 @pytest.mark.parametrize(
@@ -250,4 +272,6 @@ async def test_a_served_write_records_the_single_sign_on_name(
             listed = (await c.post("/graphql", json={"query": changes}, headers=headers)).json()
             assert listed["data"]["changes"]["nodes"] == [{"actor": "oidc:alice@example.test"}]
             new["slug"] = "sso-test-body-2"
-            assert_refused(await c.post("/graphql", json=body, headers=no_role), "FORBIDDEN")
+            async with unchanged(database_url):
+                refused = await c.post("/graphql", json=body, headers=no_role)
+            assert_refused(refused, "FORBIDDEN")

@@ -1,17 +1,17 @@
-"""Shared by the account tests: a write to refuse, and an OpenID Connect provider's keys.
+"""Shared by the account tests: the served writes to refuse or allow, and an OpenID Connect
+provider's keys.
 
-`probe_client(app)` serves, beside the real app and sharing its lifespan state (engine,
-settings, the accounts with their OpenID Connect keys), the real GraphQL view over a schema
-of two writes guarded by `require`: `edit` (editor) and `administer` (admin), each
-answering the actor's name. It stands in for the mutations until they are wired into the
-served schema; then `WRITE`/`ADMIN_WRITE` become real mutations sent through the `client`
-fixture, and `actor_of` reads the actor from the audit trail.
+`write()` is a real editor mutation (a person created under a slug of its own) and
+`admin_write(slug)` a real admin one (that person deleted); each payload names its actor in
+`change { actor }`, which `actor()` reads. They go to the app itself through `app_client`,
+and `unchanged(url)` checks that a refused one left every data table as it was.
 
 `Provider` is an identity provider as far as the service can tell: RSA and EC key pairs
 made here, their public halves served as a JWKS by a real HTTP server on a loopback port
 (a thread of the test process), counting the fetches, and a `token()` that signs claims.
 """
 
+import asyncio
 import base64
 import contextlib
 import hashlib
@@ -19,75 +19,102 @@ import hmac
 import json
 import threading
 import time
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 import jwt
-import strawberry
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
-from starlette.routing import Route
 
-from service.auth.access import require
-from service.auth.principal import Role
-from service.graphql.context import Info
-from service.graphql.view import GraphQLView
-from service.http.observability import Metrics, ObservabilityMiddleware
+from service.graphql.ids import encode_id
+from tests.utils import db_dump
 
-WRITE = "mutation { edit }"  # needs the editor role
-ADMIN_WRITE = "mutation { administer }"  # needs the admin role
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 BAD = "The credentials are not valid."
+NOBODY = "no-such-person"  # a person slug no database has
 
 
-@strawberry.type
-class _Query:
-    @strawberry.field
-    def ok(self) -> bool:
-        return True
+def unique_slug() -> str:
+    return f"probe-{uuid.uuid4().hex[:12]}"
 
 
-@strawberry.type
-class _Mutation:
-    @strawberry.mutation
-    async def edit(self, info: Info) -> str:
-        return (await require(info, Role.EDITOR)).name
+def write(slug: str | None = None) -> str:
+    """Creating a person (under a new slug unless told): needs the editor role."""
+    return (
+        f'mutation {{ createPerson(input: {{slug: "{slug or unique_slug()}", name: "Probe", '
+        'evidence: {editorialNote: "probe"}}) '
+        "{ person { slug } change { actor } userErrors { code } } }"
+    )
 
-    @strawberry.mutation
-    async def administer(self, info: Info) -> str:
-        return (await require(info, Role.ADMIN)).name
+
+def admin_write(slug: str = NOBODY) -> str:
+    """Deleting the person `slug`: needs the admin role. For a person that does not exist
+    the payload says NOT_FOUND, which only a caller past the role check is told."""
+    person = encode_id("Person", slug)
+    return (
+        f'mutation {{ deletePerson(input: {{id: "{person}", expectedVersion: 1}}) '
+        "{ deletedId change { actor } userErrors { code } } }"
+    )
+
+
+def actor(response: httpx.Response) -> str:
+    """The actor of the one write `response` answers, which must have been made."""
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert "errors" not in body, body
+    ((_name, payload),) = body["data"].items()
+    assert payload["userErrors"] == [], body
+    name: str = payload["change"]["actor"]
+    return name
+
+
+def not_found(response: httpx.Response) -> bool:
+    """Whether `response` is a deletion past the role check that found nothing to delete."""
+    body = response.json()
+    if response.status_code != 200 or "errors" in body:
+        return False
+    ((_name, payload),) = body["data"].items()
+    return [error["code"] for error in payload["userErrors"]] == ["NOT_FOUND"]
 
 
 @contextlib.asynccontextmanager
-async def probe_client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
-    """A client for the guarded writes, over the real view, with the app's state."""
-    probe = Starlette(
-        routes=[Route("/graphql", GraphQLView(strawberry.Schema(_Query, _Mutation)))],
-        middleware=[Middleware(ObservabilityMiddleware, metrics=Metrics())],
-    )
-    for name in ("engine", "settings", "accounts"):
-        setattr(probe.state, name, getattr(app.state, name))
-    transport = httpx.ASGITransport(app=probe)
+async def app_client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    """A plain HTTP client for the app (its lifespan entered by the caller)."""
+    transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client
+
+
+async def everything(url: str) -> db_dump.Dump:
+    """Every row of every data table (read on a thread: the dump runs its own event loop)."""
+    return await asyncio.to_thread(lambda: db_dump.dump(url, sorted(db_dump.data_tables(url))))
+
+
+@contextlib.asynccontextmanager
+async def unchanged(url: str) -> AsyncIterator[None]:
+    """Asserts that what runs inside changed no row of any data table."""
+    before = await everything(url)
+    yield
+    assert await everything(url) == before
 
 
 async def send(
     client: httpx.AsyncClient,
     authorization: str | None,
-    query: str = WRITE,
+    query: str | None = None,
     *,
     accept: str = GRAPHQL_RESPONSE,
 ) -> httpx.Response:
+    """POST `query` (default: a new `write()`) with `authorization`, if any."""
     headers = {"accept": accept}
     if authorization is not None:
         headers["authorization"] = authorization
-    return await client.post("/graphql", json={"query": query}, headers=headers)
+    return await client.post("/graphql", json={"query": query or write()}, headers=headers)
 
 
 def error_code(response: httpx.Response) -> str | None:
