@@ -17,7 +17,10 @@ S's neighbourhood. `tie_ends` works S out so that every tie whose row the edit c
 an end in it: the bodies at the base of each changed base tie (an organization itself and
 its parents old and new; every body of an agreement; the body where a seat is), every body
 of each agreement a changed founding year re-dates, and the parents of all of these, once
-for the references before the write and once for those after. Both directions are stored,
+for the references before the write and once for those after. A tie of an agreement joins
+two of its bodies, so the busiest of those may be left out (a hub party to an agreement
+keeps its other ties); a seat's ties all start at the body where it is, so the body it is
+held for (one hub for most seats) is never in S. Both directions are stored,
 so the ties into S are the mirrors of those out of it.
 """
 
@@ -242,34 +245,69 @@ async def tie_ends(
     record (its loader values before and after, None for absent) may change: the bases
     of the changed base ties, every body of each agreement whose `since` a changed
     founding year moves, and the parents of all of them (ties roll up one level). Called
-    before and after the write, the union covers the record's old and new references."""
+    before and after the write, the union covers the record's old and new references.
+
+    Each tie of an agreement joins two of its bodies, so all of them but one cover its
+    ties: the one left out is the busiest (a hub's ties are then not rewritten for
+    an agreement it is party to)."""
     fields = TIE_FIELDS.get(section)
     states = [v for v in (before, after) if v is not None]
     if fields is None or (len(states) == 2 and all(before[f] == after[f] for f in fields)):  # type: ignore[index]
         return set()
-    named = sa.select(ORG.c.id).where(ORG.c.slug.in_(sorted(_bases(section, slug, states))))
-    bases: sa.Select[Any] | sa.CompoundSelect[Any] = named
-    founded = [v.get("founded_year") for v in (before, after) if v is not None]
+    named_slugs = sorted(_bases(section, slug, states))
+    named = set(
+        (await conn.execute(sa.select(ORG.c.id).where(ORG.c.slug.in_(named_slugs)))).scalars()
+    )
+    spread: set[int] = set()
+    founded = [v.get("founded_year") for v in states]
     if section == "organizations" and (len(founded) < 2 or founded[0] != founded[1]):
-        own = sa.select(ORG.c.id).where(ORG.c.slug == slug).scalar_subquery()
-        agreements = sa.union(
-            sa.select(PARTY.c.agreement_id).where(PARTY.c.organization_id == own),
-            sa.select(AGREEMENT.c.id).where(AGREEMENT.c.establishes_id == own),
-        ).subquery()
-        bases = sa.union(
-            named,
-            sa.select(PARTY.c.organization_id).where(
-                PARTY.c.agreement_id.in_(sa.select(agreements.c[0]))
-            ),
-            sa.select(AGREEMENT.c.establishes_id).where(
-                AGREEMENT.c.id.in_(sa.select(agreements.c[0])),
-                AGREEMENT.c.establishes_id.is_not(None),
-            ),
-        )
+        spread = await _redated(conn, slug)
+    droppable = named if section == "agreements" else spread - named
+    bases = (named | spread) - {await _busiest(conn, droppable)}
     rows = await conn.execute(
-        sa.select(ORG.c.id, ORG.c.parent_id).where(ORG.c.id.in_(bases.scalar_subquery()))
+        sa.select(ORG.c.id, ORG.c.parent_id).where(ORG.c.id.in_(sorted(bases)))
     )
     return {end for row in rows.all() for end in row if end is not None}
+
+
+async def _redated(conn: AsyncConnection, slug: str) -> set[int]:
+    """Every body of the agreements an organization's founding year dates."""
+    own = sa.select(ORG.c.id).where(ORG.c.slug == slug).scalar_subquery()
+    agreements = sa.union(
+        sa.select(PARTY.c.agreement_id).where(PARTY.c.organization_id == own),
+        sa.select(AGREEMENT.c.id).where(AGREEMENT.c.establishes_id == own),
+    ).subquery()
+    bodies = sa.union(
+        sa.select(PARTY.c.organization_id).where(
+            PARTY.c.agreement_id.in_(sa.select(agreements.c[0]))
+        ),
+        sa.select(AGREEMENT.c.establishes_id).where(
+            AGREEMENT.c.id.in_(sa.select(agreements.c[0])),
+            AGREEMENT.c.establishes_id.is_not(None),
+        ),
+    )
+    return set((await conn.execute(bodies)).scalars())
+
+
+async def _busiest(
+    conn: AsyncConnection, bodies: Collection[int], enough: int = 1000
+) -> int | None:
+    """The body with the most ties (counted up to `enough`, so a hub costs no more than
+    any other), the first by id among equals; None for no bodies."""
+    if not bodies:
+        return None
+    counts = sa.union_all(
+        *(
+            sa.select(sa.literal(body).label("body"), sa.func.count().label("ties")).select_from(
+                sa.select(GRAPH_TIE.c.b).where(GRAPH_TIE.c.a == body).limit(enough).subquery()
+            )
+            for body in sorted(bodies)
+        )
+    ).subquery()
+    found = await conn.execute(
+        sa.select(counts.c.body).order_by(counts.c.ties.desc(), counts.c.body).limit(1)
+    )
+    return found.scalar()
 
 
 async def _reach(conn: AsyncConnection, ends: Collection[int]) -> dict[str, Any]:
