@@ -30,6 +30,7 @@ from tests.utils.auth import (
     app_client,
     assert_refused,
     bearer,
+    not_found,
     send,
     unchanged,
     unique_slug,
@@ -180,6 +181,7 @@ async def test_an_editor_may_edit_but_not_administer(settings: Settings, databas
             refused = await send(c, bearer(editor), admin_write(slug))
             assert_refused(refused, "FORBIDDEN")
             assert refused.json()["errors"][0]["message"] == "This needs the admin role."
+        assert not_found(await send(c, bearer(admin), admin_write()))  # past the role check
         assert actor(await send(c, bearer(admin), admin_write(slug))) == "ad"
 
 
