@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from tests.test_seed_cli import DatasetText, curated, edit_description, write_dataset
+from tests.utils import global_id
 from tests.utils.live import ROOT, env_for, live_server
 from tests.utils.ws import CHANGES, Socket, edit, errors_of, issue_token, socket
 
@@ -272,3 +273,33 @@ async def test_racing_writers_on_two_replicas_reach_every_subscriber_once_in_com
         async with socket(b.base, token) as late:  # the same story, told again from a cursor
             again = await late.subscribe(CHANGES, {"after": start})
             assert await received(late, again, len(made)) == in_order
+
+
+FILTERED = """subscription Filtered($after: String, $filter: ChangeFilter) {
+  changes(after: $after, filter: $filter) { id recordId }
+}"""
+
+
+async def test_a_filtered_subscription_gets_the_same_changes_live_and_from_a_cursor(
+    database_url: str, tmp_path: Path
+) -> None:
+    token = await issue_token(database_url)
+    usp = global_id("Organization:usp")
+    async with (
+        live_server(database_url, tmp_path / "server") as server,
+        socket(server.base, token) as sock,
+        httpx.AsyncClient(timeout=30) as client,
+    ):
+        start = await last_change(client, server.base, token)
+        live = await sock.subscribe(FILTERED, {"filter": {"recordId": usp}})
+        made = []
+        for n in range(3):
+            made.append(await edit(client, server.base, token, "usp", f"USP {n}."))
+            await edit(client, server.base, token, "fact", f"FACT {n}.")
+        got = [(await sock.data(live))["changes"] for _ in made]
+        assert [change["id"] for change in got] == made
+        assert {change["recordId"] for change in got} == {usp}
+        await sock.quiet(live, 0.3)
+        again = await sock.subscribe(FILTERED, {"after": start, "filter": {"recordId": usp}})
+        assert [(await sock.data(again))["changes"]["id"] for _ in made] == made
+        await sock.quiet(again, 0.3)
