@@ -182,6 +182,15 @@ DEEP = (
     "subscription { changes { record { ... on Organization { "
     + "parent { " * 14 + "slug" + " }" * 14 + " } } } }"
 )  # fmt: skip
+COSTLY = (  # 10 times a record's agreements' parties' agreements..., about 10,000 each
+    "subscription { changes { "
+    + " ".join(
+        f"r{n}: record {{ ... on Organization {{ agreements {{ parties {{ agreements {{ parties "
+        "{ agreements { parties { agreements { parties { slug } } } } } } } } } }"
+        for n in range(10)
+    )
+    + " } }"
+)
 ALIASED = "subscription { changes { " + " ".join(f"a{n}: id" for n in range(60)) + " } }"
 ALIASED_INNER = (
     "{ " + " ".join(f'a{n}: organization(slug: "fact") {{ slug }}' for n in range(60)) + " }"
@@ -197,6 +206,7 @@ COSTLY_INNER = (
     [
         pytest.param(DEEP, "QUERY_TOO_DEEP", id="depth"),
         pytest.param(ALIASED, "TOO_MANY_ALIASES", id="aliases"),
+        pytest.param(COSTLY, "QUERY_TOO_COMPLEX", id="cost"),
     ],
 )
 async def test_a_subscription_over_the_query_limits_is_refused(
