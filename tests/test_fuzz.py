@@ -12,6 +12,9 @@ every run) and keeps no example database.
 """
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -241,6 +244,20 @@ def test_malformed_request_envelopes_are_refused_cleanly(live, payload):
 
 
 @pytest.fixture
+def admin_token(database_url: str) -> str:
+    """An admin's token on the fuzzed database, so that the mutations are fuzzed past the
+    sign-in check (an anonymous write is refused before its input is even looked at)."""
+    created = subprocess.run(
+        [sys.executable, "-m", "service", "token", "create", "--name", "fuzzer", "--role", "admin"],
+        env={**os.environ, "DATABASE_URL": database_url},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return created.stdout.strip()
+
+
+@pytest.fixture
 def schemathesis_schema(database_url: str) -> Iterator[Any]:
     """The app's schema as schemathesis loads it: by introspection over its ASGI interface
     (schemathesis runs the app's lifespan on an event loop thread of its own)."""
@@ -251,15 +268,16 @@ def schemathesis_schema(database_url: str) -> Iterator[Any]:
         schemathesis_asgi.shutdown_lifespans()
 
 
-def test_schemathesis_graphql_mode(schemathesis_schema):
-    """Schemathesis generates a case per root field from the introspected schema, sends it
-    through the ASGI app and applies its server-error check (HTTP 5xx, or a GraphQL error
-    that reads as a server failure); INTERNAL and code-less errors are refused on top."""
+def test_schemathesis_graphql_mode(schemathesis_schema, admin_token):
+    """Schemathesis generates a case per root field from the introspected schema (the
+    mutations' random inputs included, sent as an admin), sends it through the ASGI app and
+    applies its server-error check (HTTP 5xx, or a GraphQL error that reads as a server
+    failure); INTERNAL and code-less errors are refused on top."""
 
     @given(case=schemathesis_schema.as_strategy())
     @hypothesis_settings(FUZZ, max_examples=100)
     def check(case):
-        response = case.call()
+        response = case.call(headers={"authorization": f"Bearer {admin_token}"})
         case.validate_response(response, checks=[not_a_server_error])
         body = response.json()
         codes = {(error.get("extensions") or {}).get("code") for error in body.get("errors") or ()}
