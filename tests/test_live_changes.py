@@ -22,7 +22,7 @@ import pytest
 from tests.test_seed_cli import DatasetText, curated, edit_description, write_dataset
 from tests.utils import global_id
 from tests.utils.live import ROOT, env_for, live_server
-from tests.utils.ws import CHANGES, Socket, edit, errors_of, issue_token, socket
+from tests.utils.ws import CHANGES, Socket, backlog, edit, errors_of, issue_token, socket
 
 pytestmark = pytest.mark.slow  # real servers
 
@@ -208,6 +208,44 @@ async def test_a_subscriber_that_falls_behind_is_told_where_to_resume_and_loses_
         async with socket(server.base, token) as fresh:  # the whole load, read from the start
             whole = await fresh.subscribe(CHANGES, {"after": before})
             assert await received(fresh, whole, 8) == got
+
+
+BIG = "{ organizations(first: 100) { nodes { slug name description agreements { kind year } } } }"
+
+
+async def test_a_subscriber_that_stops_reading_falls_behind_and_resumes_losing_nothing(
+    database_url: str, tmp_path: Path
+) -> None:
+    token = await issue_token(database_url)
+    async with (
+        live_server(
+            database_url, tmp_path / "server", LIVE_BACKLOG="5", MAX_SUBSCRIPTIONS="100"
+        ) as server,
+        # max_queue=1: the client library stops reading after one message. 90 subscriptions
+        # to a big answer, uncompressed, then send megabytes per change: the kernel's buffers
+        # fill, the server's writes to this socket wait, and its changes queue up.
+        socket(server.base, token, max_queue=1, compression=None) as slow,
+        httpx.AsyncClient(timeout=30) as client,
+    ):
+        start = await last_change(client, server.base, token)
+        behind = await slow.subscribe(CHANGES)
+        for _ in range(90):
+            await slow.subscribe(LIVE, {"query": BIG})
+        made = [await edit(client, server.base, token, "usp", f"Unread {n}.") for n in range(20)]
+        unread, unsent = backlog(slow.connection.local_address[1], server.port)
+        assert unsent > 0, (unread, unsent)  # the server could not send: it was not read
+        got: list[str] = []
+        while not (errors := errors_of(message := await slow.next(behind))):
+            got.append(message["payload"]["data"]["changes"]["id"])
+        (error,) = errors
+        assert error["extensions"]["code"] == "FELL_BEHIND", error
+        assert len(got) < len(made)
+        resume = error["extensions"]["after"]
+        assert resume == (got[-1] if got else start), (resume, got)
+        again = await slow.subscribe(CHANGES, {"after": resume})
+        got += await received(slow, again, len(made) - len(got))
+        assert got == made
+        await slow.quiet(again, 0.3)
 
 
 async def test_a_server_stopped_by_sigterm_tells_its_subscribers_and_loses_nothing(

@@ -12,7 +12,6 @@ import contextlib
 import itertools
 import json
 import re
-import time
 from collections import defaultdict, deque
 from collections.abc import AsyncIterator
 from typing import Any
@@ -27,6 +26,7 @@ from service.auth.principal import Role
 from service.config import Settings
 from service.data.engine import create_engine, for_writes
 from tests.utils import global_id
+from tests.utils.live import _tcp_sockets
 
 PROTOCOL = "graphql-transport-ws"
 WITHIN_S = 10.0  # upper bound on any one read: a failure, not a pace
@@ -205,6 +205,12 @@ async def metric(client: httpx.AsyncClient, base: str, name: str) -> float:
     return float(found.group(1))
 
 
-def since(start: float) -> float:
-    """Seconds from `start` (time.monotonic) until now."""
-    return time.monotonic() - start
+def backlog(client_port: int, server_port: int) -> tuple[int, int]:
+    """Bytes of one connection the kernel holds: unread by the client, unsent by the server."""
+    unread = unsent = 0
+    for local, remote, _, sent, received in _tcp_sockets():
+        if (local, remote) == (client_port, server_port):
+            unread += received
+        if (local, remote) == (server_port, client_port):
+            unsent += sent
+    return unread, unsent
