@@ -104,8 +104,8 @@ class Settings(BaseSettings):
     live_backlog: int = Field(
         default=1_000,
         ge=1,
-        description="Changes a `changes` subscriber may fall behind before it is ended (to "
-        "resume from its last change).",
+        description="Changes queued for a `changes` subscriber; past it the subscriber reads "
+        "on from the audit trail at its own pace instead (a burst, or a client not reading).",
     )
     max_body_bytes: int = Field(
         default=100_000, ge=1_000, description="Largest request body accepted (413 beyond)."

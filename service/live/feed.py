@@ -5,8 +5,9 @@ Entries are numbered in commit order: every writer appends its entries while hol
 dataset revision's row (PostgreSQL) or the database's write lock (SQLite), so a reader that
 has seen entry N has seen every entry before it, and "after N" is a complete resume point.
 
-A subscriber that falls more than `capacity` entries behind is cut off rather than sent a
-partial stream (`Overflowed`); it resumes from the last entry it got, losing nothing.
+A subscriber that falls more than `capacity` entries behind is dropped from the feed
+(`Overflowed`), so a burst or a client that does not read holds no more than that in
+memory; the subscription then reads on from the log, from the last entry it sent.
 """
 
 import asyncio
@@ -27,7 +28,7 @@ Matches = Callable[[Row], bool]
 
 
 class Overflowed(Exception):
-    """A subscriber fell too far behind; it should resume from its last entry."""
+    """A subscriber fell too far behind the feed; it reads on from the log instead."""
 
 
 def matcher(conditions: dict[str, Any]) -> Matches:
