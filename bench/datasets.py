@@ -15,6 +15,8 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,3 +127,23 @@ def prepare_postgresql(cluster: Cluster, dataset: Dataset) -> str:
         os.replace(building, dump)
         _keep_only(directory, dataset, dump)
     return cluster.server.url(database)
+
+
+@contextmanager
+def curated_copies(engine: str, prefix: str) -> Iterator[Callable[[], str]]:
+    """Fresh working copies of the curated dataset on `engine`, one per call of the function
+    it yields: SQLite files named `prefix*` under RUN (removed at exit), or databases on a
+    throwaway PostgreSQL server."""
+    if engine == "sqlite":
+        try:
+            yield lambda: prepare_sqlite(Dataset(None), copy_prefix=prefix)
+        finally:
+            for copy in RUN.glob(f"{prefix}*.sqlite3*"):
+                copy.unlink()
+        return
+    binaries = postgres.find_binaries()
+    if binaries is None:
+        raise RuntimeError("no initdb/pg_ctl found (Debian: apt-get install postgresql)")
+    with postgres.running_server(binaries) as server:
+        cluster = Cluster(server=server, binaries=binaries)
+        yield lambda: prepare_postgresql(cluster, Dataset(None))

@@ -30,8 +30,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,9 +38,9 @@ import httpx
 import pyperf
 from sqlalchemy import event
 
-from bench.datasets import RUN, Cluster, Dataset, prepare_postgresql, prepare_sqlite
+from bench.datasets import curated_copies
 from bench.load import LOOPBACK, ROOT, serve
-from bench.report import ENGINES, NONE, benchmark, table, write_section
+from bench.report import ENGINES, NONE, benchmark, ms, table, write_section
 from bench.run import commit
 from service.app import create_app
 from service.auth import tokens
@@ -50,7 +48,6 @@ from service.auth.principal import Role
 from service.config import Settings
 from service.data.engine import create_engine, for_writes
 from service.graphql.ids import encode_id
-from tests import postgres
 
 SECTION = "## Editing"
 UPDATE = """mutation Edit($input: UpdateOrganizationInput!) {
@@ -237,28 +234,6 @@ def measure(url: str, args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
-@contextmanager
-def databases(engine: str) -> Iterator[Callable[[], str]]:
-    """A fresh working copy of the curated dataset on `engine`."""
-    if engine == "sqlite":
-        try:
-            yield lambda: prepare_sqlite(Dataset(None), copy_prefix="editing-")
-        finally:
-            for copy in RUN.glob("editing-*.sqlite3*"):
-                copy.unlink()
-        return
-    binaries = postgres.find_binaries()
-    if binaries is None:
-        raise RuntimeError("no initdb/pg_ctl found (Debian: apt-get install postgresql)")
-    with postgres.running_server(binaries) as server:
-        cluster = Cluster(server=server, binaries=binaries)
-        yield lambda: prepare_postgresql(cluster, Dataset(None))
-
-
-def ms(seconds: float | None) -> str:
-    return NONE if seconds is None else f"{seconds * 1000:,.1f}"
-
-
 def percentiles(name: str, samples: list[float]) -> tuple[float | None, float | None]:
     if not samples:
         return None, None
@@ -338,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
         say(f"[{engine}] editing")
         entry: dict[str, Any] = {"engine": engine}
         try:
-            with databases(engine) as prepare:
+            with curated_copies(engine, "editing-") as prepare:
                 entry |= measure(prepare(), args)
         except (EditFailed, OSError, RuntimeError, subprocess.SubprocessError) as error:
             entry["error"] = f"{type(error).__name__}: {error}"

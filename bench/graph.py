@@ -55,7 +55,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bench.datasets import ROOT, RUN, Cluster, Dataset, prepare_postgresql, prepare_sqlite
-from bench.report import ENGINES, NONE, benchmark, table, write_section
+from bench.report import ENGINES, benchmark, ms, table, write_section
 from bench.report import ratio as times
 from bench.run import commit
 from bench.workloads import Budget
@@ -348,10 +348,6 @@ def databases(engine: str) -> Iterator[Callable[[Dataset], str]]:
 
 def median(name: str, samples: list[float]) -> float:
     return float(benchmark(name, samples).median())
-
-
-def ms(seconds: float | None) -> str:
-    return NONE if seconds is None else f"{seconds * 1000:,.1f}"
 
 
 def ratio(top: float | None, bottom: float | None) -> str:

@@ -40,8 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -50,12 +49,11 @@ import httpx
 import pyperf
 from websockets.asyncio.client import ClientConnection, connect
 
-from bench.datasets import RUN, Cluster, Dataset, prepare_postgresql, prepare_sqlite
+from bench.datasets import curated_copies
 from bench.editing import RECORDS, EditFailed, Editor, issue_token
 from bench.load import LOOPBACK, ROOT, SMALL_QUERY, partners_query, serve
-from bench.report import ENGINES, NONE, TIMES, benchmark, table, write_section
+from bench.report import ENGINES, TIMES, benchmark, ms, table, write_section
 from bench.run import commit
-from tests import postgres
 
 SECTION = "## Live updates"
 LIVE = (
@@ -369,28 +367,6 @@ def measure(url: str, args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
-@contextmanager
-def databases(engine: str) -> Iterator[Callable[[], str]]:
-    """A fresh working copy of the curated dataset on `engine`."""
-    if engine == "sqlite":
-        try:
-            yield lambda: prepare_sqlite(Dataset(None), copy_prefix="live-")
-        finally:
-            for copy in RUN.glob("live-*.sqlite3*"):
-                copy.unlink()
-        return
-    binaries = postgres.find_binaries()
-    if binaries is None:
-        raise RuntimeError("no initdb/pg_ctl found (Debian: apt-get install postgresql)")
-    with postgres.running_server(binaries) as server:
-        cluster = Cluster(server=server, binaries=binaries)
-        yield lambda: prepare_postgresql(cluster, Dataset(None))
-
-
-def ms(seconds: float | None) -> str:
-    return NONE if seconds is None else f"{seconds * 1000:,.1f}"
-
-
 def p50_p99(name: str, samples: list[float]) -> tuple[float | None, float | None]:
     """Median and p99; by hand, since a time from the edit's response can be negative (a
     subscriber reached before the editor), which pyperf refuses."""
@@ -539,7 +515,7 @@ def main(argv: list[str] | None = None) -> int:
         say(f"[{engine}] live updates")
         entry: dict[str, Any] = {"engine": engine}
         try:
-            with databases(engine) as prepare:
+            with curated_copies(engine, "live-") as prepare:
                 entry |= measure(prepare(), args)
             entry |= judge(entry)
         except (LiveFailed, EditFailed, OSError, RuntimeError, subprocess.SubprocessError) as error:

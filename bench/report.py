@@ -22,6 +22,11 @@ STABILITY_TARGET = 200  # consecutive W3 requests at 1,000 organizations
 NONE, TIMES = "\u2013", "\u00d7"
 
 
+def ms(seconds: float | None) -> str:
+    """Seconds as milliseconds for a table, a dash when unmeasured."""
+    return NONE if seconds is None else f"{seconds * 1000:,.1f}"
+
+
 def benchmark(name: str, seconds: Sequence[float], **metadata: Any) -> pyperf.Benchmark:
     run = pyperf.Run(
         seconds, metadata={"name": name, "unit": "second", **metadata}, collect_metadata=False

@@ -9,9 +9,7 @@ leave every data table as it was.
 import asyncio
 import hashlib
 import logging
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +34,7 @@ from tests.utils.auth import (
     unique_slug,
     write,
 )
+from tests.utils.cli import run_service
 from tests.utils.live import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,16 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def token_command(url: str, *args: str) -> subprocess.CompletedProcess[str]:
     """`python -m service token ARGS` against the database at `url`."""
-    return subprocess.run(
-        [sys.executable, "-m", "service", "token", *args],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": url},
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_service(url, "token", *args)
 
 
 async def run(url: str, *args: str) -> subprocess.CompletedProcess[str]:

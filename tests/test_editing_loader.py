@@ -3,9 +3,7 @@ changed through the API since the last load (it lists them and changes nothing, 
 --force), and an export of an edited directory loads back to the same records."""
 
 import asyncio
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +18,7 @@ from service.data.loader import Snapshot, snapshot_from_database
 from service.graphql.ids import encode_id
 from tests.conftest import Databases
 from tests.utils import db_dump
+from tests.utils.cli import run_service
 
 ROOT = Path(__file__).resolve().parents[1]
 RECORDS = (
@@ -31,16 +30,7 @@ pytestmark = pytest.mark.slow  # each test runs the CLI a few times (a second pe
 
 
 def cli(url: str, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "service", *map(str, args)],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": url},
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_service(url, *args)
 
 
 async def run_cli(url: str, *args: str | Path) -> subprocess.CompletedProcess[str]:

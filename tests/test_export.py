@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from tests.conftest import Databases
 from tests.test_seed_cli import ROOT, SOURCE_DIR, Result, seed
 from tests.utils import db_dump
+from tests.utils.cli import run_service
 from tests.utils.db_dump import Dump
 
 DOCUMENT = "isct-partner-organizations.txt"
@@ -39,16 +40,7 @@ REFERENCES = {
 
 def export(url: str, *args: str | Path, cwd: Path) -> Result:
     """`python -m service export ARGS` against the database at `url`, run in `cwd`."""
-    return subprocess.run(
-        [sys.executable, "-m", "service", "export", *map(str, args)],
-        cwd=cwd,
-        env={**os.environ, "DATABASE_URL": url},
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_service(url, "export", *args, cwd=cwd)
 
 
 def exported(url: str, folder: Path, *args: str) -> Path:
