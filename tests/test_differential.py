@@ -72,7 +72,8 @@ REPLAY_CAP = 4000  # the replay compares at most this many recorded requests (in
 
 
 def normalized(response: httpx.Response) -> str:
-    """The body as parsed JSON written back with its key order kept: what must be equal.
+    """The body as parsed JSON written back with its key order kept (its errors in one
+    order): what must be equal.
 
     An internal error's `requestId` names the request, so no two answers share one (two
     requests through the same path neither): its value is masked, its presence compared."""
@@ -85,6 +86,10 @@ def normalized(response: httpx.Response) -> str:
         extensions = error.get("extensions") if isinstance(error, dict) else None
         if isinstance(extensions, dict) and "requestId" in extensions:
             extensions["requestId"] = "<the request's own>"
+    if isinstance(errors, list):
+        # The spec leaves the order of errors open: fields resolved at the same time (two
+        # root fields refused alike) report theirs in whichever order they finished.
+        body["errors"] = sorted(errors, key=lambda error: json.dumps(error, sort_keys=True))
     return json.dumps(body)
 
 

@@ -70,6 +70,7 @@ class HeldRevision:
         # change, like a cached answer, is only trusted while this holds.
         self.following = False
         self._moved = asyncio.Event()  # set, and replaced, each time the value changes
+        self._committed = 0  # the latest revision this process committed itself
 
     async def moved_past(self, revision: int | None) -> int:
         """The held revision once it differs from `revision` (at once if it already does):
@@ -87,10 +88,16 @@ class HeldRevision:
     def advance(self, value: int) -> None:
         """A revision this process committed itself: held at once (read-your-writes),
         unless the follower already heard a later one."""
+        self._committed = max(self._committed, value)
         if self._value is None or value > self._value:
             self.set(value)
 
     def set(self, value: int) -> None:
+        # The follower may have read the revision just before this process committed a
+        # later one and hand it over just after: it must not take the held value back
+        # below what this process committed (a read would be keyed, and answered from the
+        # response cache, as of before its own edit).
+        value = max(value, self._committed)
         if self._value is not None and value != self._value:
             LOG.info("dataset revision %d -> %d", self._value, value)
         moved = value != self._value
