@@ -13,7 +13,6 @@ revision row) or on SQLite's write lock (`BEGIN IMMEDIATE`), so the version an e
 is the latest committed one: of twenty edits from the same version, exactly one succeeds.
 """
 
-import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from service.data.changes import CHANGE, Entry, append
 from service.data.dataset import field_problems, record_problems
-from service.data.engine import for_edits, for_writes
+from service.data.engine import for_edits, for_reads, for_writes
 from service.data.loader import (
     SECTIONS,
     Plan,
@@ -50,6 +49,7 @@ from service.editing.problems import (
     refuse,
 )
 from service.editing.references import documents, known_for, referrers
+from service.editing.turns import RandomTurns
 
 Shape = dict[str, Any]
 # The record after the edit, from the record before it (None: absent), on the edit's
@@ -79,7 +79,15 @@ class Outcome:
 
 
 async def commit(engine: AsyncEngine, edit: Edit, *, actor: str, request_id: str | None) -> Outcome:
-    """Apply `edit` as `actor` in one transaction, or raise Refusal having changed nothing."""
+    """Apply `edit` as `actor` in one transaction, or raise Refusal having changed nothing.
+
+    An edit from a version already gone is refused before it queues for the write lock:
+    the check inside the transaction is the one that counts, this one spares the editor a
+    wait (and, with many editors on one record, keeps the one that just won from winning
+    every round while the others wait their turn only to learn they lost)."""
+    if edit.expected_version is not None:
+        async with for_reads(engine).connect() as conn:
+            _check_version(edit, await _current_version(conn, edit.section, edit.slug))
     try:
         async with _turn(engine), for_edits(engine).connect() as conn, conn.begin():
             return await _apply(conn, edit, actor=actor, request_id=request_id)
@@ -90,27 +98,50 @@ async def commit(engine: AsyncEngine, edit: Edit, *, actor: str, request_id: str
         ) from error
 
 
-_TURNS: "WeakKeyDictionary[Any, asyncio.Lock]" = WeakKeyDictionary()
+_TURNS: "WeakKeyDictionary[Any, RandomTurns]" = WeakKeyDictionary()
 
 
 def _turn(engine: AsyncEngine) -> contextlib.AbstractAsyncContextManager[Any]:
-    """On SQLite, a process's edits take turns here before they wait for the write lock:
-    SQLite's busy handler retries on a timer, so edits racing for the lock are served in no
-    order, and under load one could lose for seconds, past the busy timeout (measured: p99
-    1.4-1.9 s with eight editors; 0.3-0.5 s taking turns). PostgreSQL queues fairly itself."""
+    """On SQLite, a process's edits take turns before they wait for the write lock
+    (service/editing/turns.py); PostgreSQL queues them on the row locks itself."""
     if engine.dialect.name != "sqlite":
         return contextlib.nullcontext()
     key = for_writes(engine).sync_engine
-    lock = _TURNS.get(key)
-    if lock is None:
-        lock = _TURNS[key] = asyncio.Lock()
-    return lock
+    turns = _TURNS.get(key)
+    if turns is None:
+        turns = _TURNS[key] = RandomTurns()
+    return turns
 
 
-async def _current_version(conn: AsyncConnection, section: str, slug: str) -> int | None:
+def _check_version(edit: Edit, version: int | None) -> None:
+    """The version the edit names, against the record's (None: no such record)."""
+    if edit.expected_version is None:
+        return
+    if version is None:
+        raise refuse(UserErrorCode.NOT_FOUND, "no such record", "id")
+    if version == edit.expected_version:
+        return
+    if edit.reverts is not None:
+        raise refuse(
+            UserErrorCode.CONFLICT,
+            f"the record changed since (it is at version {version}, the change left "
+            f"it at {edit.expected_version}): revert the later changes first",
+            "id",
+        )
+    raise refuse(
+        UserErrorCode.CONFLICT,
+        f"the record is at version {version}, not {edit.expected_version}: "
+        "read it again and reapply the change",
+        "expectedVersion",
+    )
+
+
+async def _current_version(
+    conn: AsyncConnection, section: str, slug: str, *, lock: bool = False
+) -> int | None:
     table = RECORD_TABLES[TYPE_OF_SECTION[section]]
     query = sa.select(table.c.version).where(table.c.slug == slug)
-    if conn.dialect.name == "postgresql":
+    if lock and conn.dialect.name == "postgresql":
         query = query.with_for_update()
     return (await conn.execute(query)).scalar()
 
@@ -119,24 +150,8 @@ async def _apply(
     conn: AsyncConnection, edit: Edit, *, actor: str, request_id: str | None
 ) -> Outcome:
     section, slug = edit.section, edit.slug
-    version = await _current_version(conn, section, slug)
-    if edit.expected_version is not None:
-        if version is None:
-            raise refuse(UserErrorCode.NOT_FOUND, "no such record", "id")
-        if version != edit.expected_version:
-            if edit.reverts is not None:
-                raise refuse(
-                    UserErrorCode.CONFLICT,
-                    f"the record changed since (it is at version {version}, the change left "
-                    f"it at {edit.expected_version}): revert the later changes first",
-                    "id",
-                )
-            raise refuse(
-                UserErrorCode.CONFLICT,
-                f"the record is at version {version}, not {edit.expected_version}: "
-                "read it again and reapply the change",
-                "expectedVersion",
-            )
+    version = await _current_version(conn, section, slug, lock=True)
+    _check_version(edit, version)
     current = (await snapshot_from_database(conn, {section: [slug]}))[section].get(slug)
     before = None if current is None else file_shape(section, slug, current)
     after = await edit.next_state(conn, before)
