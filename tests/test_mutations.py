@@ -5,7 +5,6 @@ a made one changes its record, bumps its version and appends exactly one audit e
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -551,11 +550,6 @@ async def test_an_edit_is_searchable_and_walkable_at_once(send: Send) -> None:
             "ties": [{"kind": "AGREEMENT", "agreement": {"slug": "cell-society-isct-mou"}}],
         }
     ]
-
-
-def test_dataset_source_is_unchanged() -> None:
-    """The page every quote above is checked against is the seed's own."""
-    assert Path(DEFAULT_DATASET.parent / "source").is_dir()
 
 
 async def test_more_writes_than_a_request_may_make_are_refused_before_any(

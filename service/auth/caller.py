@@ -17,14 +17,14 @@ from service.auth.switch import EditingSwitch
 from service.auth.tokens import principal_of
 from service.config import Settings
 from service.data.engine import for_reads
-from service.graphql.errors import PublicError
 from service.http.observability import current_request
 
 LOG = logging.getLogger("service.auth")
 
 
-class BadCredentials(PublicError):
-    code = "UNAUTHENTICATED"
+class BadCredentials(Exception):
+    """Credentials that are not valid; its message says no more than that (the GraphQL
+    context turns it into an UNAUTHENTICATED error)."""
 
 
 BAD = "The credentials are not valid."

@@ -6,7 +6,7 @@ the history of every record, what `revertChange` and `restoreRecord` rebuild fro
 log live updates follow.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -89,10 +89,3 @@ async def edited_since_loaded(conn: AsyncConnection) -> list[tuple[str, str, str
         .order_by(CHANGE.c.record_type, CHANGE.c.record_slug)
     )
     return [(t, s, o, a) for t, s, o, a in rows.all()]
-
-
-def slugs_by_type(rows: Iterable[tuple[str, str, Any, Any]]) -> dict[str, set[str]]:
-    grouped: dict[str, set[str]] = {}
-    for record_type, slug, *_rest in rows:
-        grouped.setdefault(record_type, set()).add(slug)
-    return grouped

@@ -12,7 +12,6 @@ from service.data.dataset import (
     RECORD_CLASSES,
     ROLE_FIELDS,
     AgreementRecord,
-    EditorialNote,
     InitiativeRecord,
     OrganizationRecord,
     PersonRecord,
@@ -119,8 +118,3 @@ def record_of(section: str, shaped: dict[str, Any]) -> Record:
     """A file-shaped record parsed and validated as the loader parses it (raises pydantic's
     ValidationError)."""
     return RECORD_CLASSES[section].model_validate(shaped)
-
-
-def note_of(values: Values) -> EditorialNote | None:
-    note = values.get("editorial_note")
-    return None if note is None else EditorialNote(note=note[0], by=note[1])

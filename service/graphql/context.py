@@ -9,9 +9,10 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.responses import Response
 
-from service.auth.caller import Accounts, Caller
+from service.auth.caller import Accounts, BadCredentials, Caller
 from service.auth.principal import Principal
 from service.config import Settings
+from service.graphql.errors import Unauthenticated
 from service.graphql.loaders import Loaders
 
 if TYPE_CHECKING:
@@ -63,7 +64,10 @@ class Context:
     async def principal(self) -> Principal | None:
         """Who sent the request (None: anonymous); raises Unauthenticated on credentials
         that are not valid. Resolved once per request, only when something asks."""
-        return await self._caller.resolve()
+        try:
+            return await self._caller.resolve()
+        except BadCredentials as refused:
+            raise Unauthenticated(str(refused)) from None
 
     async def editing_enabled(self) -> bool:
         """Whether writes are switched on (EDITING; service/auth/switch.py)."""

@@ -18,6 +18,18 @@ class BadUserInput(PublicError):
     code = "BAD_USER_INPUT"
 
 
+class Unauthenticated(PublicError):
+    """No credentials where a role is needed, or credentials that are not valid."""
+
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(PublicError):
+    """A role too low, or editing switched off."""
+
+    code = "FORBIDDEN"
+
+
 def plain(value: str | None, argument: str) -> str | None:
     """Text a client passes on to SQL: a NUL character is no slug or region anywhere, and
     PostgreSQL cannot even hold one, so it is the client's error, not ours."""

@@ -10,9 +10,9 @@ from typing import Annotated, Any
 
 import strawberry
 
-from service.auth.access import require
 from service.auth.principal import Role
 from service.data import queries
+from service.graphql.access import require
 from service.graphql.arguments import SEARCH_RESULTS, search_words
 from service.graphql.context import Info
 from service.graphql.errors import BadUserInput, plain

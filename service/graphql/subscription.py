@@ -9,9 +9,9 @@ import strawberry
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, parse
 from strawberry.scalars import JSON
 
-from service.auth.access import require
 from service.auth.principal import Role
 from service.data import queries
+from service.graphql.access import require
 from service.graphql.context import Info
 from service.graphql.errors import BadUserInput, PublicError
 from service.graphql.filters import ChangeFilter

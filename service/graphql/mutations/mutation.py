@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 import strawberry
 
-from service.auth.access import require
 from service.auth.principal import Role
 from service.data import queries
 from service.data.engine import for_reads
@@ -16,6 +15,7 @@ from service.editing import operations
 from service.editing.evidence import Evidence
 from service.editing.problems import Problem, Refusal, UserErrorCode, refuse
 from service.editing.transaction import Edit, Outcome, commit
+from service.graphql.access import require
 from service.graphql.context import Info
 from service.graphql.errors import BadUserInput
 from service.graphql.ids import decode_id, encode_id

@@ -13,9 +13,9 @@ from typing import Any, Self
 import strawberry
 from strawberry.scalars import JSON
 
-from service.auth.access import require
 from service.auth.principal import Role
 from service.data import queries
+from service.graphql.access import require
 from service.graphql.context import Info
 from service.graphql.errors import BadUserInput, plain
 from service.graphql.filters import ChangeFilter

@@ -6,18 +6,10 @@ which never say whether a token exists."""
 from typing import TYPE_CHECKING
 
 from service.auth.principal import Principal, Role
-from service.graphql.errors import PublicError
+from service.graphql.errors import Forbidden, Unauthenticated
 
 if TYPE_CHECKING:
     from service.graphql.context import Info
-
-
-class Unauthenticated(PublicError):
-    code = "UNAUTHENTICATED"
-
-
-class Forbidden(PublicError):
-    code = "FORBIDDEN"
 
 
 SWITCHED_OFF = "Editing is switched off on this server."
