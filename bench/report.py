@@ -19,6 +19,7 @@ FLOOR_LIMITS = (3.0, 1.5)  # W1-W3 on the compiled path, times the floor: target
 GROWTH_LIMIT = 1.3  # W2@100k within this of W2@1k
 SIZE_JUDGED = ("W2", "W3", "W5", "W6")  # requests whose shape does not follow the data
 STABILITY_TARGET = 200  # consecutive W3 requests at 1,000 organizations
+MEMORY_LIMIT_MIB = 250  # the server's peak RSS serving W3 at 100k, compiled path (bench/memory.py)
 NONE, TIMES = "\u2013", "\u00d7"
 
 
@@ -195,6 +196,72 @@ def http_targets(http: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def _kib_mib(kib: int | None) -> str:
+    return NONE if kib is None else f"{kib / 1024:,.0f}"
+
+
+def memory_targets(memory: list[dict[str, Any]]) -> list[str]:
+    """The server's peak RSS (VmHWM) serving W3 on the compiled path, per engine, judged
+    at 100k only (a quick run's smaller dataset is shown, not judged)."""
+    lines = []
+    for m in memory:
+        if m["path"] != "compiled":
+            continue
+        where = f"{ENGINES[m['engine']]} W3@{m['label']}"
+        if "concurrent_kib" not in m:
+            lines.append(f"- {where} server peak RSS ≤ {MEMORY_LIMIT_MIB} MiB: not measured")
+            continue
+        peak = m["concurrent_kib"]["VmHWM"] / 1024
+        judged = verdict(peak <= MEMORY_LIMIT_MIB) if m["label"] == "100k" else "not judged"
+        lines.append(
+            f"- {where}, compiled path, server peak RSS ≤ {MEMORY_LIMIT_MIB} MiB: {judged} at "
+            f"{peak:,.0f} MiB (4 requests at once; one at a time "
+            f"{m['sequential_kib']['VmHWM'] / 1024:,.0f} MiB; anonymous memory at most "
+            f"{m['concurrent_kib'].get('peak_RssAnon', 0) / 1024:,.0f} MiB; see Memory)"
+        )
+    return lines
+
+
+def memory_section(memory: list[dict[str, Any]]) -> list[str]:
+    header = "engine | dataset | path | requests | answer bytes (gzip) | ms a request / a round "
+    header += "of 4 at once | RSS at start | idle RSS (anon) | peak RSS, seq | peak RSS, at once | "
+    header += "peak anon | peak file | peak PSS | result"
+    body = []
+    for m in memory:
+        if "concurrent_kib" not in m:
+            body.append([ENGINES[m["engine"]], m["label"], m["path"], *[NONE] * 10, m["error"]])
+            continue
+        idle, seq, both = m["idle_kib"], m["sequential_kib"], m["concurrent_kib"]
+        body.append(
+            [ENGINES[m["engine"]], m["label"], m["path"], m["requests"],
+             f"{m['bytes']:,} ({m['gzip_bytes']:,})",
+             f"{m['sequential_s'] * 1000:,.0f} / {m['concurrent_s'] * 1000:,.0f}",
+             _kib_mib(m["started_kib"]["VmRSS"]),
+             f"{_kib_mib(idle['VmRSS'])} ({_kib_mib(idle.get('RssAnon'))})",
+             _kib_mib(seq["VmHWM"]), _kib_mib(both["VmHWM"]),
+             _kib_mib(both.get("peak_RssAnon")), _kib_mib(both.get("peak_RssFile")),
+             _kib_mib(both.get("peak_Pss")), m.get("error", "ok")]
+        )  # fmt: skip
+    return [
+        "## Memory",
+        "",
+        "`python -m service serve` (one process) serving W3 (depth-6, `first: 1000`; "
+        "MAX_PAGE_SIZE, MAX_COST and REQUEST_TIMEOUT_S raised as for W3 in-process, every other "
+        "setting at its default), one fresh server per path (bench/memory.py): one untimed "
+        "request, the idle RSS a second later, then requests one at a time (seq), then 4 at "
+        "once; each request asks a `first` of its own (1000, 999, ...), so the response cache "
+        "answers none of them. MiB; peak RSS is the kernel's VmHWM after each phase; peak anon, "
+        "file and PSS are the largest RssAnon, RssFile and Pss (smaps_rollup) sampled every "
+        "20 ms. RssFile holds the SQLite file's pages mapped by the connections "
+        "(SQLITE_MMAP_MIB): page cache, reclaimable, unlike RssAnon; each connection maps the "
+        "file on its own, so a page four connections read counts four times in RSS, once in "
+        f"PSS. Target: the compiled path's peak RSS ≤ {MEMORY_LIMIT_MIB} MiB at 100k; "
+        "the resolver path is shown for comparison.",
+        "",
+        *table(header, body),
+    ]
+
+
 def _mib(h: dict[str, Any]) -> object:
     return round(h["server_rss_kib"] / 1024, 1) if "server_rss_kib" in h else ""
 
@@ -319,6 +386,11 @@ def problems(results: dict[str, Any]) -> list[str]:
         for s in results["stability"]
         if s["error"]
     ]
+    found += [
+        f"memory {ENGINES[m['engine']]} {m['path']}: {m['error']}"
+        for m in results.get("memory", [])
+        if "error" in m
+    ]
     for h in results["http"]:
         where = f"HTTP {ENGINES[h['engine']]} {h['request']}@{h['label']} {h['path']}"
         where += f", {h['workers']} worker(s)"
@@ -414,6 +486,7 @@ def render(results: dict[str, Any], out: Path) -> str:
         "",
         *targets(found, results["stability"]),
         *http_targets(results["http"]),
+        *memory_targets(results.get("memory", [])),
         "",
         "Compiled path median ÷ floor median (the two interleaved in the same rounds):",
         "",
@@ -448,5 +521,7 @@ def render(results: dict[str, Any], out: Path) -> str:
         ]
     if results["http"]:
         lines += over_http(results["http"])
+    if results.get("memory"):
+        lines += memory_section(results["memory"])
     machine = ", ".join(f"{k}: {v}" for k, v in results["machine"].items())
     return "\n".join([*lines, "## Machine", "", machine, ""])

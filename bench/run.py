@@ -22,7 +22,7 @@ from typing import Any
 
 import pyperf
 
-from bench import load, report
+from bench import load, memory, report
 from bench.datasets import (
     DATA,
     ROOT,
@@ -39,6 +39,7 @@ from tests.queries import DEPTH_6_QUERY
 BENCH = Path(__file__).resolve().parent
 ENGINES = ("sqlite", "postgresql")
 STABILITY = Dataset(1000)  # the target: 200 W3 requests in a row at 1,000 organizations
+MEMORY = Dataset(100_000)  # the target: the server's peak RSS serving W3 at 100k (quick: 1k)
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -49,6 +50,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workloads", help="only these in-process workloads, e.g. W1,W2")
     parser.add_argument("--no-http", action="store_true", help="skip the uvicorn load test")
     parser.add_argument("--no-stability", action="store_true", help="skip the W3 marathon")
+    parser.add_argument("--no-memory", action="store_true", help="skip the W3 server's RSS")
     parser.add_argument("--rebuild", action="store_true", help="discard the cached databases")
     args = parser.parse_args(argv)
     args.quick = args.quick or os.environ.get("BENCH_QUICK", "") not in ("", "0")
@@ -138,7 +140,9 @@ def http(engine: str, urls: dict[Dataset, str], args: argparse.Namespace) -> lis
 
 def run_engine(engine: str, prepare: Callable[[Dataset], str], args, results) -> None:
     urls: dict[Dataset, str] = {}
-    for dataset in [*args.datasets, *([] if args.no_stability else [STABILITY])]:
+    memory_at = STABILITY if args.quick else MEMORY
+    extra = [*([] if args.no_stability else [STABILITY]), *([] if args.no_memory else [memory_at])]
+    for dataset in [*args.datasets, *extra]:
         if dataset not in urls:
             say(f"[{engine}] {dataset.label}: preparing the database")
             urls[dataset] = prepare(dataset)
@@ -150,6 +154,8 @@ def run_engine(engine: str, prepare: Callable[[Dataset], str], args, results) ->
             results["stability"].append(stability(engine, urls[STABILITY], path, requests, first))
     if not args.no_http:
         results["http"].extend(http(engine, urls, args))
+    if not args.no_memory:  # W3 served by `serve`, one server per path (bench/memory.py)
+        results["memory"].extend(memory.run(engine, urls[memory_at], label=memory_at.label))
 
 
 def run_postgresql(args: argparse.Namespace, results: dict) -> None:
@@ -197,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         "command": "python -m bench.run " + shlex.join(argv or sys.argv[1:]),
         "commit": commit(),
         "machine": machine(),
-        **{key: [] for key in ("notes", "runs", "stability", "http")},
+        **{key: [] for key in ("notes", "runs", "stability", "http", "memory")},
     }
     for engine in args.engines:
         if engine == "sqlite":
