@@ -16,6 +16,7 @@ from service.graphql.errors import Unauthenticated
 from service.graphql.loaders import Loaders
 
 if TYPE_CHECKING:
+    from service.graphql.compiler.execution import CompiledOutcome
     from service.live.hub import LiveHub
 
 
@@ -34,6 +35,9 @@ class Context:
     # A WebSocket's connection_init payload (graphql-ws `connectionParams`): its
     # "Authorization" signs the connection in (service/graphql/view.py, on_ws_connect).
     connection_params: dict[str, object] | None = None
+    # Set when the view's prepared path ran the compiled statement and it did not answer
+    # cleanly: Strawberry's pipeline then takes that outcome rather than running it again.
+    compiled_outcome: "CompiledOutcome | None" = None
     _loaders: Loaders | None = field(init=False, default=None)
     _caller: Caller = field(init=False)
 

@@ -34,6 +34,8 @@ class PartnerGraphSchema(Schema):
     token limits) never share a parse or a validation result."""
     compiled_queries: CompiledQueries | None
     """Set by build_schema: the compiled statements, when COMPILED_QUERIES is on."""
+    query_limits: QueryLimits
+    """Set by build_schema: the limits its QueryLimitsExtension applies."""
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -52,11 +54,8 @@ class PartnerGraphSchema(Schema):
                 )
 
 
-def _extensions(
-    settings: Settings, compiled: CompiledQueries | None
-) -> list[Callable[[], SchemaExtension]]:
-    """Fresh extension instances for each request (they hold per-request state)."""
-    limits = QueryLimits(
+def _limits(settings: Settings) -> QueryLimits:
+    return QueryLimits(
         max_depth=settings.max_depth,
         max_aliases=settings.max_aliases,
         max_root_fields=settings.max_root_fields,
@@ -64,6 +63,12 @@ def _extensions(
         max_cost=settings.max_cost,
         page_size=settings.max_page_size,
     )
+
+
+def _extensions(
+    settings: Settings, compiled: CompiledQueries | None, limits: QueryLimits
+) -> list[Callable[[], SchemaExtension]]:
+    """Fresh extension instances for each request (they hold per-request state)."""
     extensions: list[Callable[[], SchemaExtension]] = [
         lambda: PublicErrors(suggestions=settings.suggestions),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
@@ -87,16 +92,18 @@ def build_schema(settings: Settings | None = None) -> PartnerGraphSchema:
         if settings.compiled_queries
         else None
     )
+    limits = _limits(settings)
     schema = PartnerGraphSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         types=[Organization, Agreement, Person, Representation, Initiative],
-        extensions=_extensions(settings, compiled),
+        extensions=_extensions(settings, compiled, limits),
         config=StrawberryConfig(auto_camel_case=True),
     )
     schema.prepared_documents = PreparedDocuments(capacity=settings.document_cache_size)
     schema.compiled_queries = compiled
+    schema.query_limits = limits
     return schema
 
 

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
-from graphql import GraphQLError
+from graphql import GraphQLError, OperationDefinitionNode, OperationType
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -31,8 +31,16 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
-from service.graphql.compiler.execution import RawJSON
+from service.graphql.compiler.execution import CompiledOutcome, RawJSON, run_compiled
 from service.graphql.context import Context
+from service.graphql.core_schema import graphql_core_schema
+from service.graphql.documents import PreparedDocuments
+from service.graphql.extensions.query_limits import (
+    LimitExceeded,
+    QueryLimits,
+    cost_results,
+    measure_document,
+)
 from service.http.guard import media_type_of, refuse
 from service.http.media import GRAPHQL_RESPONSE, JSON, content_type
 from service.http.observability import current_request
@@ -236,6 +244,9 @@ class GraphQLView(GraphQL[Context, None]):
         """Strawberry's refusals before execution, as codes: an operation name the document
         lacks is a GraphQL request error; a mutation over GET is 405 (the spec's MUST)."""
         context.operation_name = request_data.operation_name  # see OperationNameRequired
+        prepared = await self._prepared_answer(context, request_data)
+        if prepared is not None:
+            return prepared
         try:
             return await super().execute_single(
                 request=request,
@@ -262,6 +273,67 @@ class GraphQLView(GraphQL[Context, None]):
             if isinstance(cause, MissingQueryError):
                 raise Refused(400, "BAD_REQUEST", "The request has no GraphQL query.") from error
             raise
+
+    async def _prepared_answer(
+        self, context: Context, request_data: GraphQLRequestData
+    ) -> ExecutionResult | None:
+        """The answer to a query this app has already parsed, validated and compiled, from
+        its kept statement, without Strawberry's pipeline, which would find the same: the
+        document and its validation are the text's (PreparedDocuments), the limits are
+        measured with these variables, and the statement binds them
+        (CompiledQueries.lookup). Anything else, None: the request goes the whole way
+        (credentials, a mutation, an unknown text, a refusal, a value the kept statements
+        do not bind), and so does a statement that did not answer cleanly, its outcome
+        handed on (Context.compiled_outcome) rather than run twice."""
+        schema = self.schema
+        documents = getattr(schema, "prepared_documents", None)
+        queries = getattr(schema, "compiled_queries", None)
+        limits = getattr(schema, "query_limits", None)
+        query, variables = request_data.query, request_data.variables
+        if (
+            queries is None
+            or not isinstance(documents, PreparedDocuments)
+            or not isinstance(limits, QueryLimits)
+            or context.authorization is not None
+            or not isinstance(query, str)
+            or not (variables is None or isinstance(variables, dict))
+        ):
+            return None
+        document = documents.valid_document(query)
+        if document is None:
+            return None
+        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        name = request_data.operation_name
+        if name is None:  # Strawberry's choice (the first), when it is the only one
+            if len(operations) != 1:
+                return None
+            operation = operations[0]
+            name = operation.name.value if operation.name else None
+        else:
+            named = [op for op in operations if op.name is not None and op.name.value == name]
+            if len(named) != 1:
+                return None
+            operation = named[0]
+        if operation.operation != OperationType.QUERY:
+            return None
+        core = graphql_core_schema(schema)
+        try:
+            measured = measure_document(core, document.definitions, name, variables or {}, limits)
+        except LimitExceeded:
+            return None
+        bound = queries.lookup(core, query, document, name, variables)
+        if bound is None:
+            return None
+        record = current_request()
+        outcome = await run_compiled(context.engine, bound, record, name)
+        if outcome is None or outcome.errors:
+            context.compiled_outcome = CompiledOutcome(outcome)
+            return None
+        if record is not None:
+            record.execution = "compiled"
+        result = ExecutionResult(data=outcome.data, errors=None)
+        result.extensions = cost_results(limits, measured.cost, outcome, name)
+        return result
 
     async def process_result(
         self, request: Request, result: ExecutionResult

@@ -180,6 +180,41 @@ class CompiledQueries:
             self._evict()
         return result
 
+    def lookup(
+        self,
+        schema: GraphQLSchema,
+        query: str,
+        document: DocumentNode,
+        operation_name: str | None,
+        variables: dict[str, Any] | None,
+    ) -> _Bound | None:
+        """A kept statement bound to these values, counted as a hit; None, touching nothing,
+        when `get` would have more to do (compile, refuse, log): the caller then goes the
+        whole way, where `get` does it."""
+        try:
+            variables_key = json.dumps(shape(variables or {}), sort_keys=True)
+        except (TypeError, ValueError):
+            return None
+        key = (query, operation_name, variables_key)
+        found = self._entries.get(key)
+        if not isinstance(found, list):
+            return None
+        operation = get_operation_ast(document, operation_name)
+        if operation is None:
+            return None
+        coerced = get_variable_values(schema, operation.variable_definitions or (), variables or {})
+        if isinstance(coerced, list):
+            return None
+        for prepared in found:
+            try:
+                params = prepared.query.bind(coerced)
+            except Exception:  # another shape, a refusal or a gap: all for `get` to handle
+                continue
+            self.hits += 1
+            self._entries.move_to_end(key)
+            return _Bound(prepared, params)
+        return None
+
     def _remember(self, key: CacheKey, cacheable: bool, refusal: _Unsupported) -> _Unsupported:
         if cacheable and not refusal.by_value:
             self._entries[key] = refusal
@@ -245,6 +280,46 @@ class CompiledCacheCollector:
         )
 
 
+async def run_compiled(
+    engine: AsyncEngine, compiled: _Bound, record: RequestRecord | None, operation: str | None
+) -> ExecutionResult | None:
+    """The compiled answer; the database's unavailability as the answer; or None, for the
+    resolvers to answer after a statement that failed (logged, and counted on `record`)."""
+    try:
+        async with engine.connect() as conn:
+            statement = compiled.prepared.statement
+            result = await execute_stoppable(conn, statement, compiled.params)
+            text = result.scalar_one()
+    except Exception as error:
+        if is_unavailable(error):
+            return ExecutionResult(
+                data=None, errors=[GraphQLError(str(error), original_error=error)]
+            )
+        LOG.warning(
+            "compiled statement failed; the resolvers answer: operation=%s request_id=%s",
+            operation or "-",
+            record.request_id if record else "-",
+            exc_info=True,
+        )
+        if record is not None:
+            record.fallback = "statement_error"
+        return None
+    counted = compiled.prepared.query.count(text)
+    return ExecutionResult(data=RawJSON(text, counted))  # type: ignore[arg-type]
+
+
+class CompiledOutcome:
+    """What the compiled path already answered for a request, before Strawberry's pipeline
+    ran (service/graphql/view.py, `_prepared_answer`): `result` None means its statement
+    failed and the resolvers answer. CompiledExecution takes it instead of running the
+    statement a second time."""
+
+    __slots__ = ("result",)
+
+    def __init__(self, result: ExecutionResult | None) -> None:
+        self.result = result
+
+
 class CompiledExecution(SchemaExtension):
     """Answer from one compiled statement when there is one; otherwise step aside."""
 
@@ -256,7 +331,10 @@ class CompiledExecution(SchemaExtension):
         document = context.graphql_document
         engine = getattr(context.context, "engine", None)
         record = current_request()
-        if document is not None and engine is not None and context.query is not None:
+        outcome = getattr(context.context, "compiled_outcome", None)
+        if isinstance(outcome, CompiledOutcome):
+            context.result = outcome.result
+        elif document is not None and engine is not None and context.query is not None:
             compiled = self.queries.get(
                 graphql_core_schema(context.schema),
                 Dialect(engine.dialect.name),
@@ -266,36 +344,11 @@ class CompiledExecution(SchemaExtension):
                 context.variables,
             )
             if isinstance(compiled, _Bound):
-                context.result = await self._run(engine, compiled, record)
+                context.result = await run_compiled(
+                    engine, compiled, record, context.operation_name
+                )
             elif compiled.fault is not None and record is not None:
                 record.fallback = compiled.fault
         if record is not None:
             record.execution = "resolvers" if context.result is None else "compiled"
         yield
-
-    async def _run(
-        self, engine: AsyncEngine, compiled: _Bound, record: RequestRecord | None
-    ) -> ExecutionResult | None:
-        """The compiled answer; the database's unavailability as the answer; or None, for
-        the resolvers to answer after a statement that failed."""
-        try:
-            async with engine.connect() as conn:
-                statement = compiled.prepared.statement
-                result = await execute_stoppable(conn, statement, compiled.params)
-                text = result.scalar_one()
-        except Exception as error:
-            if is_unavailable(error):
-                return ExecutionResult(
-                    data=None, errors=[GraphQLError(str(error), original_error=error)]
-                )
-            LOG.warning(
-                "compiled statement failed; the resolvers answer: operation=%s request_id=%s",
-                self.execution_context.operation_name or "-",
-                record.request_id if record else "-",
-                exc_info=True,
-            )
-            if record is not None:
-                record.fallback = "statement_error"
-            return None
-        counted = compiled.prepared.query.count(text)
-        return ExecutionResult(data=RawJSON(text, counted))  # type: ignore[arg-type]

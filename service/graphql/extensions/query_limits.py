@@ -292,34 +292,55 @@ class QueryLimitsExtension(SchemaExtension):
 
     def _measure(self, definitions: Any) -> Measure:
         context = self.execution_context
-        fragments = {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
-        operations = [d for d in definitions if isinstance(d, OperationDefinitionNode)]
-        name = context.operation_name
-        chosen = [op for op in operations if name is None or (op.name and op.name.value == name)]
-        total = Measure()
-        for operation in chosen[:1] if name is None and len(chosen) == 1 else chosen:
-            measured = measure_operation(
-                graphql_core_schema(context.schema),
-                operation,
-                fragments,
-                context.variables or {},
-                self.limits,
-            )
-            total.cost += measured.cost
-        return total
+        return measure_document(
+            graphql_core_schema(context.schema),
+            definitions,
+            context.operation_name,
+            context.variables or {},
+            self.limits,
+        )
 
     def get_results(self) -> dict[str, Any]:
-        result = self.execution_context.result
-        data = getattr(result, "data", None)
-        if isinstance(data, RawJSON):  # counted in the database's JSON text
-            actual = max(data.objects - 1, 0)  # the `data` object itself is not counted
-        elif isinstance(data, dict):
-            actual = sum(1 for _ in _objects(list(data.values())))
-        else:
-            actual = 0
-        cost = {"requested": self.requested, "actual": actual, "limit": self.limits.max_cost}
-        record = current_request()
-        if record is not None:
-            record.cost = cost
-            record.operation = self.execution_context.operation_name
-        return {"cost": cost}
+        return cost_results(
+            self.limits, self.requested, self.execution_context.result,
+            self.execution_context.operation_name,
+        )  # fmt: skip
+
+
+def measure_document(
+    schema: GraphQLSchema,
+    definitions: Any,
+    operation_name: str | None,
+    variables: Mapping[str, Any],
+    limits: QueryLimits,
+) -> Measure:
+    """The measure of the operation a request runs (`operation_name` as Strawberry's
+    execution context gives it); LimitExceeded as `measure_operation` raises it."""
+    fragments = {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
+    operations = [d for d in definitions if isinstance(d, OperationDefinitionNode)]
+    name = operation_name
+    chosen = [op for op in operations if name is None or (op.name and op.name.value == name)]
+    total = Measure()
+    for operation in chosen[:1] if name is None and len(chosen) == 1 else chosen:
+        measured = measure_operation(schema, operation, fragments, variables, limits)
+        total.cost += measured.cost
+    return total
+
+
+def cost_results(
+    limits: QueryLimits, requested: int | None, result: Any, operation_name: str | None
+) -> dict[str, Any]:
+    """`extensions.cost` of a response, also kept on the request's record for the log."""
+    data = getattr(result, "data", None)
+    if isinstance(data, RawJSON):  # counted in the database's JSON text
+        actual = max(data.objects - 1, 0)  # the `data` object itself is not counted
+    elif isinstance(data, dict):
+        actual = sum(1 for _ in _objects(list(data.values())))
+    else:
+        actual = 0
+    cost = {"requested": requested, "actual": actual, "limit": limits.max_cost}
+    record = current_request()
+    if record is not None:
+        record.cost = cost
+        record.operation = operation_name
+    return {"cost": cost}
