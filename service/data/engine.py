@@ -54,10 +54,18 @@ def create_engine(
                 "`python -m service seed` (or start with `python -m service serve`, "
                 "which seeds an empty database)"
             )
+    # SQLite: the pool keeps every connection it opens, up to the same bound, instead of
+    # closing those past POOL_SIZE as they come back. A connection here is a file handle
+    # and a thread, nothing a server has to spare, and under a burst wider than POOL_SIZE
+    # (20 requests at once) the overflow was opened and closed again on nearly every
+    # request: a thread, five PRAGMAs and the SQL functions, each a hop to that thread.
+    pool_size, max_overflow = settings.pool_size, settings.pool_max_overflow
+    if settings.is_sqlite:
+        pool_size, max_overflow = pool_size + max_overflow, 0
     engine = create_async_engine(
         settings.database_url,
-        pool_size=settings.pool_size,
-        max_overflow=settings.pool_max_overflow,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
         pool_timeout=settings.pool_timeout_s,
         pool_recycle=settings.pool_recycle_s,
         # SQLAlchemy's pre-ping costs a round trip per checkout, which asyncpg's adapter
@@ -202,3 +210,24 @@ def _configure_sqlite(
         options = connection.get_execution_options()
         if not options.get(READS):
             connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(IMMEDIATE) else "BEGIN")
+
+    _skip_idle_rollbacks(engine)
+
+
+def _skip_idle_rollbacks(engine: AsyncEngine) -> None:
+    """A rollback with no transaction open is not sent to aiosqlite's thread: sqlite3's own
+    rollback does nothing then, but the hop to the connection's thread and back (and the
+    wait for the GIL each way) still cost more than a read's statement. Every pooled
+    connection is rolled back as it is returned, and reads never open a transaction, so
+    this was one wasted hop per request. `in_transaction` is sqlite3's flag, read where it
+    is kept; a connection with a transaction open is rolled back as before."""
+    dialect = engine.sync_engine.dialect
+    rollback = dialect.do_rollback
+
+    def do_rollback(dbapi_connection: Any) -> None:
+        driver = getattr(dbapi_connection, "driver_connection", None)
+        if driver is not None and getattr(driver, "in_transaction", True) is False:
+            return
+        rollback(dbapi_connection)
+
+    dialect.do_rollback = do_rollback  # type: ignore[method-assign]
