@@ -28,6 +28,7 @@ from typing import Any
 
 import httpx
 
+from bench import report
 from bench.datasets import RUN, Cluster, Dataset, prepare_postgresql, prepare_sqlite
 from bench.load import LOOPBACK, serve
 from bench.workloads import PATHS, W3_OVERRIDES
@@ -194,6 +195,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--paths", default=",".join(PATHS), help="compiled,resolver")
     parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for the server")
+    parser.add_argument(
+        "--results", type=Path, help="replace the Memory section of this RESULTS.md with these"
+    )
     args = parser.parse_args(argv)
     dataset, results = Dataset(args.size), []
     options = {"label": dataset.label, "paths": args.paths.split(",")}
@@ -208,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
     for copy in RUN.glob("memory-*.sqlite3*"):
         copy.unlink()
     print(json.dumps(results, indent=1))
+    if args.results:
+        report.write_section(args.results, "## Memory", "\n".join(report.memory_section(results)))
     return 1 if any("error" in r for r in results) else 0
 
 

@@ -260,6 +260,8 @@ def memory_section(memory: list[dict[str, Any]]) -> list[str]:
         f"{MEMORY_LIMIT_MIB} MiB at 100k; "
         "the resolver path is shown for comparison.",
         "",
+        *memory_targets(memory),
+        "",
         *table(header, body),
     ]
 
