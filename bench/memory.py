@@ -17,7 +17,9 @@ reading the file, and dropped under memory pressure, unlike RssAnon).
 
 import argparse
 import contextlib
+import datetime
 import json
+import subprocess
 import sys
 import threading
 import time
@@ -29,7 +31,7 @@ from typing import Any
 import httpx
 
 from bench import report
-from bench.datasets import RUN, Cluster, Dataset, prepare_postgresql, prepare_sqlite
+from bench.datasets import ROOT, RUN, Cluster, Dataset, prepare_postgresql, prepare_sqlite
 from bench.load import LOOPBACK, serve
 from bench.workloads import PATHS, W3_OVERRIDES
 from tests import postgres
@@ -213,7 +215,14 @@ def main(argv: list[str] | None = None) -> int:
         copy.unlink()
     print(json.dumps(results, indent=1))
     if args.results:
-        report.write_section(args.results, "## Memory", "\n".join(report.memory_section(results)))
+        section = report.memory_section(results)
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                              capture_output=True, text=True).stdout.strip()  # fmt: skip
+        when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        note = f"`python -m bench.memory`, {when}" + (f", commit `{head}`" if head else "")
+        report.write_section(
+            args.results, "## Memory", "\n".join([*section[:2], note, "", *section[2:]])
+        )
     return 1 if any("error" in r for r in results) else 0
 
 
