@@ -1,7 +1,10 @@
 """The floor: one hand-written SQL statement per workload that builds the service's whole
-`data` answer as JSON inside the database (PostgreSQL `json_build_object`/`json_agg`; on
-SQLite `json_object`/`json_group_array` or text), in the fastest of the ways below that
-the benchmark measured (`FLOOR`).
+`data` answer as JSON inside the database (`json_object`/`json_group_array` or text on
+SQLite, `json_build_object`/`json_agg` or text on PostgreSQL), in the fastest of the ways
+below that the benchmark measured (`FLOOR`). On both databases the floor writes compact
+JSON, byte for byte the text SQLite's json_object writes: PostgreSQL's json_build_object
+writes `{"key" : value}` and json_agg `[a, b]` (about 10% more bytes), so there the floor
+is built as text, which measured as fast as the JSON functions (bench/RESULTS.md).
 
 The service's rules (the orders of agreements, seats and organizations, and which
 organizations' agreements, seats and initiatives count as a body's) come from
@@ -18,6 +21,10 @@ come with their parent's columns by a join rather than by one more nested subque
 PostgreSQL "nested" is the same shape with `json_agg(... ORDER BY ...)`: correlated
 subqueries the planner runs per row, instead of CTE lookups by id; "lateral" (depth-6
 only) has each level's array aggregated in a `LEFT JOIN LATERAL` of its parent's row.
+PostgreSQL's "text" is "ctes" built as compact text, and "nestedtext" (depth-6 only) is
+"nested" built as compact text. (Objects by `row_to_json` over a row of named columns,
+compact too, measured 8-35% slower than "nested": each array, `string_agg` text, has to be
+cast back to json, parsed again at every level.)
 """
 
 from dataclasses import dataclass
@@ -37,13 +44,13 @@ class Json(str):
 
 TECHNIQUES = {  # per database (bench/RESULTS.md compares them); nested: depth-6 only
     "sqlite": ("nested", "text", "json"),
-    "postgresql": ("nested", "lateral", "ctes"),
+    "postgresql": ("nested", "lateral", "ctes", "text", "nestedtext"),
 }
 FLOOR = {  # the fastest measured, per database and query: what the benchmark measures against
     ("sqlite", "depth6"): "nested",
     ("sqlite", "frontend"): "text",
-    ("postgresql", "depth6"): "nested",
-    ("postgresql", "frontend"): "ctes",
+    ("postgresql", "depth6"): "nestedtext",  # compact, SQLite's bytes; as fast as "nested"
+    ("postgresql", "frontend"): "text",  # compact, SQLite's bytes; within 5% of "ctes"
 }
 
 
@@ -53,7 +60,12 @@ class Dialect:
 
     - "text": the answer is built as text, `'{"key":' || json_quote(value) ||
       '}'`, arrays with `group_concat` of ordered rows: no JSON function ever parses what
-      another built.
+      another built. On PostgreSQL `concat('{"key":', coalesce(to_json(value)::text,
+      'null'), '}')` (concat writes each argument once, where each `||` copies the text so
+      far again) and `(SELECT concat('[', string_agg(item, ',' ORDER BY ...), ']') FROM
+      ...)` (concat turns no rows' NULL into `[]`). to_json escapes a string exactly as
+      SQLite's json_quote does: quote, backslash and b f n r t by a backslash, the other
+      control characters as u00xx in lowercase hex, U+007F and non-ASCII as they are.
     - "json": `json_object`/`json_group_array`, with json() around every value that left a
       subquery (SQLite 3.40 drops the JSON subtype of a value read from a subquery's column
       or a CTE, so without json() it would be quoted as a string): each level's text is
@@ -69,11 +81,15 @@ class Dialect:
 
     @property
     def text(self) -> bool:
-        return self.sqlite and self.technique == "text"
+        return self.technique == "text"
 
     def value(self, expression: str) -> str:
         """A field's value as JSON text (text technique): scalars quoted, JSON as it is."""
-        return expression if isinstance(expression, Json) else f"json_quote({expression})"
+        if isinstance(expression, Json):
+            return expression
+        if self.sqlite:
+            return f"json_quote({expression})"
+        return f"coalesce(to_json({expression})::text, 'null')"
 
     def obj(self, **fields: str) -> Json:
         if self.text:
@@ -81,6 +97,8 @@ class Dialect:
             for key, value in fields.items():  # '{"a":' || a || ',"b":' || b || '}'
                 text += [f"'{separator}\"{key}\":'", self.value(value)]
                 separator = ","
+            if not self.sqlite:  # concat() writes its arguments once, where || copies each
+                return Json("concat(" + ", ".join([*text, "'}'"]) + ")")
             return Json("(" + " || ".join([*text, "'}'"]) + ")")
         function = "json_object" if self.sqlite else "json_build_object"
         pairs = ", ".join(f"'{key}', {value}" for key, value in fields.items())
@@ -91,6 +109,11 @@ class Dialect:
 
         SQLite 3.40 has no ORDER BY inside aggregates, so the rows are ordered in a
         subquery (never flattened into an aggregate, so its order holds)."""
+        if self.text and not self.sqlite:
+            return Json(
+                f"(SELECT concat('[', string_agg({self.value(item)}, ',' ORDER BY {order}), ']')"
+                f" FROM {source})"
+            )
         if self.text:
             return Json(
                 f"('[' || coalesce((SELECT group_concat(e, ',') FROM "
@@ -112,17 +135,31 @@ class Dialect:
         return Json(f"json({lookup})" if self.sqlite and not self.text else lookup)
 
     def json_column(self, column: str) -> Json:
-        """A column holding JSON (SQLite stores it as text, already compact)."""
+        """A column holding JSON, compact: both databases keep the text as it was written
+        (`["MD", "PhD"]`); SQLite's json() drops the spaces, PostgreSQL's JSON functions
+        do not (json_agg and json_build_object copy a json value's text as it is)."""
+        if self.text and not self.sqlite:
+            return Json(compact_array_postgresql(column))
         if self.text:
-            return Json(f"coalesce({column}, 'null')")
+            return Json(f"coalesce(json({column}), 'null')")
         return Json(f"json({column})" if self.sqlite else column)
 
     def statement(self, levels: dict[str, str], answer: str) -> str:
         ctes = ",\n".join(
             f"{name}(id, j) AS NOT MATERIALIZED ({select})" for name, select in levels.items()
         )
-        result = answer if self.sqlite else f"({answer})::text"
+        result = answer if self.sqlite or self.text else f"({answer})::text"
         return f"WITH {ctes}\nSELECT {result}"
+
+
+def compact_array_postgresql(column: str) -> str:
+    """A `json` column holding an array of scalars (a person's credentials), without the
+    spaces it was stored with: each element's text as stored (escapes kept, as SQLite's
+    json() keeps them), joined by commas."""
+    return (
+        f"(SELECT '[' || coalesce(string_agg(e::text, ',' ORDER BY n), '') || ']' "
+        f"FROM json_array_elements({column}) WITH ORDINALITY AS elements(e, n))"
+    )
 
 
 def _agreements_of(d: Dialect, org: str) -> str:
@@ -383,6 +420,50 @@ def depth6_lateral_postgresql() -> str:
     )
 
 
+def depth6_text_postgresql() -> str:
+    """W2/W3 on PostgreSQL as the "nested" technique's correlated subqueries, but building
+    compact JSON text (SQLite's bytes) as the "text" technique does: `concat('{"key":',
+    to_json(column)::text, ...)`, arrays `concat('[', string_agg(item, ',' ORDER BY ...),
+    ']')`; no text is ever parsed as JSON again. Binds :first."""
+    pg, d = "postgresql", Dialect("postgresql", "text")
+
+    def string(column: str) -> Json:  # a NOT NULL string column: never null
+        return Json(f"to_json({column})::text")
+
+    seat_of_person = d.obj(
+        role=string("r2.role"),
+        organization=d.obj(slug=string("ro.slug"), name=string("ro.name")),
+    )
+    person = d.obj(
+        name=string("pe.name"),
+        representations=d.array(seat_of_person, SEATS_OF_PERSON, seat_order_sql("r2", pg)),
+    )
+    party = d.obj(
+        slug=string("po.slug"),
+        representatives=d.array(
+            d.obj(role=string("r.role"), person=person),
+            "representation r JOIN person pe ON pe.id = r.person_id WHERE r.organization_id "
+            f"IN ({scope_sql('po.id', pg)})",
+            seat_order_sql("r", pg),
+        ),
+    )
+    agreement = d.obj(
+        kind=string("a.kind"),
+        parties=d.array(
+            party,
+            "agreement_party p JOIN organization po ON po.id = p.organization_id "
+            "WHERE p.agreement_id = a.id",
+            "p.position",
+        ),
+    )
+    organization = d.obj(
+        slug=string("pg.slug"),
+        agreements=d.array(agreement, _agreements_of(d, "pg.id"), agreement_order_sql("a", pg)),
+    )
+    nodes = d.array(organization, _page(d), name_order_sql("pg", pg))
+    return f"SELECT {d.obj(organizations=d.obj(nodes=nodes))}"
+
+
 def floor_sql(query: str, dialect: str, technique: str | None = None) -> str:
     """The floor statement for `query` ("frontend" or "depth6") on `dialect`, built with
     `technique` (default: the floor's, FLOOR)."""
@@ -393,10 +474,12 @@ def floor_sql(query: str, dialect: str, technique: str | None = None) -> str:
         return depth6_nested() if dialect == "sqlite" else depth6_nested_postgresql()
     if technique == "lateral":
         return depth6_lateral_postgresql()
+    if technique == "nestedtext":
+        return depth6_text_postgresql()
     return {"frontend": frontend, "depth6": depth6}[query](Dialect(dialect, technique))
 
 
-DEPTH6_ONLY = ("nested", "lateral")  # written for the depth-6 query alone
+DEPTH6_ONLY = ("nested", "lateral", "nestedtext")  # written for the depth-6 query alone
 
 
 def techniques(query: str, dialect: str) -> tuple[str, ...]:
