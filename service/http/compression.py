@@ -38,7 +38,13 @@ GZIP_ONCE_LEVEL = 9  # computed once and kept: the smallest result is worth the 
 def accepts_gzip(headers: Headers) -> bool:
     """Whether the client takes gzip: named in Accept-Encoding (or `*`) with a quality above 0;
     where both are listed, gzip's own entry decides."""
-    listed = dict(qualities(headers.get("accept-encoding", "")))
+    return _takes_gzip(headers.get("accept-encoding", ""))
+
+
+@functools.lru_cache(maxsize=64)
+def _takes_gzip(accept_encoding: str) -> bool:
+    """`accepts_gzip` by the header's text, remembered: clients send the same few."""
+    listed = dict(qualities(accept_encoding))
     quality = listed.get("gzip", listed.get("*", 0.0))
     return quality > 0
 

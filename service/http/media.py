@@ -12,6 +12,8 @@ what the spec's audits expect, and what every legacy client reads. An Accept hea
 allows neither type gets 406.
 """
 
+import functools
+
 JSON = "application/json"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 SUPPORTED = (GRAPHQL_RESPONSE, JSON)
@@ -56,8 +58,10 @@ def _match(media_type: str, ranges: list[tuple[str, float]]) -> tuple[float, int
     return best
 
 
+@functools.lru_cache(maxsize=64)
 def negotiate(accept: str | None) -> str | None:
-    """The media type to answer in, or None when Accept allows neither (406)."""
+    """The media type to answer in, or None when Accept allows neither (406). Remembered
+    by the header's text (clients send the same few), so a request costs a lookup."""
     if accept is None or not accept.strip():
         return JSON
     ranges = qualities(accept)
