@@ -1295,6 +1295,30 @@ async def test_cursors_from_one_page_used_on_another(pair: Pair) -> None:
     )
 
 
+def _alternating(lists: int) -> str:
+    """An organization's selection with `lists` lists nested below it, agreements and their
+    parties by turns, each level with a field of its own and a unit link by key."""
+    selection = "slug"
+    for level in range(lists):
+        if level % 2 == 0:
+            selection = f"title kind parties {{ {selection} }}"
+        else:
+            selection = f"slug parent {{ slug }} agreements {{ {selection} }}"
+    return selection if lists % 2 == 0 else f"slug agreements {{ {selection} }}"
+
+
+@ON_MODULE_LOOP
+@pytest.mark.parametrize("lists", [1, 4, 6])
+async def test_lists_nested_deeper_than_sqlite_parses_in_place(pair: Pair, lists: int) -> None:
+    """SQLite's parser stack holds about six arrays of objects built in one another: past
+    that, the deeper objects are built in levels, and the answer is still one statement's,
+    the same as the resolvers'."""
+    selection = _alternating(lists)
+    await pair.differential.compare(
+        f"{{ organizations(first: 3) {{ nodes {{ {selection} }} }} }}", compiles=True
+    )
+
+
 # --- queries generated from the schema ---------------------------------------------------
 
 SDL = schema_sdl()

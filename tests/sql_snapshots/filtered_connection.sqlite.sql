@@ -9,8 +9,7 @@ FROM organization AS organization_1
 WHERE organization_1.parent_id = organization.id) AND agreement_party_1.agreement_id IN (SELECT agreement.id 
 FROM agreement 
 WHERE agreement.kind = :p2))) AND (organization.name, organization.slug) > (:p3, :p4) ORDER BY organization.name ASC, organization.slug ASC
- LIMIT :p5 OFFSET :p6),
-level4 AS NOT MATERIALIZED (SELECT t3.id AS id, json_object('slug', t3.slug) AS j FROM organization t3)
+ LIMIT :p5 OFFSET :p6)
 SELECT json_object('organizations', json_object('totalCount', (SELECT count(*) AS count_1 
 FROM organization 
 WHERE organization.category = :p9 AND (EXISTS (SELECT * 
@@ -21,7 +20,7 @@ WHERE agreement_party_1.organization_id IN (SELECT organization.id UNION ALL SEL
 FROM organization AS organization_1 
 WHERE organization_1.parent_id = organization.id) AND agreement_party_1.agreement_id IN (SELECT agreement.id 
 FROM agreement 
-WHERE agreement.kind = :p11)))), 'pageInfo', json_object('hasNextPage', json(CASE WHEN (SELECT count(*) FROM page1) > CAST(:p8 AS BIGINT) THEN 'true' ELSE 'false' END), 'endCursor', (SELECT gql_cursor('organizations:name:ASC', it2.k0, it2.k1) FROM (SELECT * FROM page1 ORDER BY k0 ASC, k1 ASC LIMIT CAST(:p7 AS BIGINT)) it2 ORDER BY it2.k0 DESC, it2.k1 DESC LIMIT 1)), 'edges', json((SELECT json_group_array(json(e)) FROM (SELECT json_object('cursor', gql_cursor('organizations:name:ASC', it2.k0, it2.k1), 'node', json((SELECT j FROM level4 WHERE id = it2.id))) AS e FROM (SELECT * FROM page1 ORDER BY k0 ASC, k1 ASC LIMIT CAST(:p7 AS BIGINT)) it2 ORDER BY it2.k0 ASC, it2.k1 ASC)))))
+WHERE agreement.kind = :p11)))), 'pageInfo', json_object('hasNextPage', json(CASE WHEN (SELECT count(*) FROM page1) > CAST(:p8 AS BIGINT) THEN 'true' ELSE 'false' END), 'endCursor', (SELECT gql_cursor('organizations:name:ASC', it2.k0, it2.k1) FROM (SELECT * FROM page1 ORDER BY k0 ASC, k1 ASC LIMIT CAST(:p7 AS BIGINT)) it2 ORDER BY it2.k0 DESC, it2.k1 DESC LIMIT 1)), 'edges', (SELECT json_group_array(json_object('cursor', gql_cursor('organizations:name:ASC', it2.k0, it2.k1), 'node', json_object('slug', t3.slug))) FROM (SELECT it2.k0 AS k0, it2.k1 AS k1, it2.id AS id FROM (SELECT * FROM page1 ORDER BY k0 ASC, k1 ASC LIMIT CAST(:p7 AS BIGINT)) it2 ORDER BY it2.k0 ASC, it2.k1 ASC) it2 LEFT JOIN organization t3 ON t3.id = it2.id)))
 -- :p0 = 'PARTNER'
 -- :p1 = 'europe'
 -- :p2 = 'MEMBERSHIP'

@@ -1,15 +1,20 @@
 """Objects and their relations, compiled into JSON-building SQL.
 
-An object reached through a key (a foreign key, a link row, a page) becomes a level: a
-`NOT MATERIALIZED` CTE `(id, j)` holding the JSON of every row of its table for that
-selection, which the level above looks up by id (the planner inlines it as a primary-key
-lookup). A list of a table's own rows builds each object on the row in hand instead.
+An object reached through a key (a foreign key, a link row) is built where it is used: on
+SQLite a scalar subquery reads its row by primary key and builds it in place, so its JSON
+never passes through a subquery's column (which would drop its JSON subtype and need
+re-parsing); on PostgreSQL it is looked up by id in a level, a `NOT MATERIALIZED` CTE
+`(id, j)` holding the JSON of every row of its table for that selection (the planner
+inlines it as a primary-key lookup). A list of a table's own rows builds each object on the
+row in hand.
 Every relation is compiled from its one definition in `service/data/relations.py`, the
 same the resolver path's batched queries are derived from.
 """
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -41,20 +46,40 @@ from service.graphql.compiler.selection import (
     enum_name,
     python_name,
 )
-from service.graphql.compiler.sql import Cte, Mismatch, Params, Sql, column, ident, sql
+from service.graphql.compiler.sql import Cte, Mismatch, Params, Sql, column, ident, join, sql
+
+
+@dataclass
+class Frame:
+    """What one SELECT of a SQLite statement reads from: the aliases of its rows (an
+    array's row or a looked-up object's, and the tables joined to them), and those joins."""
+
+    rows: set[str]
+    joins: list[Sql]
 
 
 class ObjectCompiler:
-    """The statement under construction: its CTEs, parameters and the openings of the JSON
-    objects it builds, and how each object and relation is spelled."""
+    """The statement under construction: its CTEs and parameters, and how each object and
+    relation is spelled."""
 
-    def __init__(self, selection: Selection, dialect: Dialect, *, max_page_size: int) -> None:
+    def __init__(
+        self,
+        selection: Selection,
+        dialect: Dialect,
+        *,
+        max_page_size: int,
+        in_place: int | None = None,
+    ) -> None:
+        """`in_place` (SQLite): how many arrays deep objects are built in place; deeper
+        ones are built in a level and embedded with json() (see `nested`)."""
         self.selection = selection
+        self.in_place = in_place
+        self.depth = 0  # arrays around what is being built, since the statement or a level
         self.d = dialect
         self.max_page_size = max_page_size
         self.params = Params(dialect.name)
         self.ctes: list[Cte] = []
-        self.openings: set[str] = set()
+        self.frames: list[Frame] = []
         self._counter = itertools.count(1)
 
     # --- plumbing -------------------------------------------------------------------------
@@ -67,9 +92,8 @@ class ObjectCompiler:
         return table.alias(self.alias(prefix).text)
 
     def obj(self, pairs: Sequence[tuple[str, Sql]]) -> Sql:
-        if not pairs:  # `{}` could also be text inside a string: not countable by opening
+        if not pairs:  # every object opens with `{"` (CompiledQuery.count), so has a key
             raise NotCompilable("an object without fields")
-        self.openings.add(pairs[0][0])
         return self.d.obj(pairs)
 
     def cte(self, prefix: str, select: Sql, *, materialized: bool) -> Sql:
@@ -77,32 +101,104 @@ class ObjectCompiler:
         self.ctes.append(Cte(name, select, materialized))
         return name
 
+    @contextmanager
+    def frame(self, row: Sql) -> Iterator[Frame]:
+        """Build what reads `row` (an object on it, an array's item) in its own frame."""
+        frame = Frame({row.text}, [])
+        self.frames.append(frame)
+        try:
+            yield frame
+        finally:
+            self.frames.pop()
+
+    @contextmanager
+    def nested(self) -> Iterator[bool]:
+        """Build an array's item one array deeper: whether it is built in place. SQLite 3.40's
+        parser stack holds about six arrays nested in one another; past `in_place` an item
+        is built in a level instead, whose CTE the parser reads at the top again."""
+        self.depth += 1
+        try:
+            yield not self.d.sqlite or self.in_place is None or self.depth <= self.in_place
+        finally:
+            self.depth -= 1
+
     # --- levels and lists -----------------------------------------------------------------
 
     def level(self, type_name: str, nodes: Sequence[FieldNode]) -> Sql:
         """A CTE (id, j): the JSON of this selection for every row of the type's table."""
         runtime = self.selection.object_type(type_name)
         row = self.aliased(TABLES[type_name])
-        json = self.object(runtime, self.selection.subfields(runtime, nodes), row)
-        source = sql("{} {}", ident(TABLES[type_name].name), ident(row.name))
-        select = sql(
-            "SELECT {} AS id, {} AS j FROM {}", column(ident(row.name), "id"), json, source
-        )
+        alias = ident(row.name)
+        depth, self.depth = self.depth, 0
+        try:
+            with self.frame(alias) as frame:
+                json = self.object(runtime, self.selection.subfields(runtime, nodes), row)
+        finally:
+            self.depth = depth
+        source = join(" ", [sql("{} {}", ident(TABLES[type_name].name), alias), *frame.joins])
+        select = sql("SELECT {} AS id, {} AS j FROM {}", column(alias, "id"), json, source)
         return self.cte("level", select, materialized=False)
 
     @staticmethod
     def lookup(level: Sql, key: Sql) -> Sql:
         return sql("(SELECT j FROM {} WHERE id = {})", level, key)
 
-    def one(self, type_name: str, nodes: Sequence[FieldNode], key: Sql) -> Sql:
-        return self.d.embed(self.lookup(self.level(type_name, nodes), key))
+    def one(
+        self,
+        type_name: str,
+        nodes: Sequence[FieldNode],
+        key: Sql,
+        *,
+        owner: Sql | None = None,
+        nullable: bool = True,
+    ) -> Sql:
+        """The object whose id is `key`, a column of the row `owner` (null when there is
+        none, which only a `nullable` key can name).
+
+        On SQLite, where the owner's row is read by the SELECT being built, the object's
+        table is joined to it there and the object built on the joined row: a scalar
+        subquery per object would nest the statement one level deeper each time, and SQLite
+        3.40's parser stack holds about six nested arrays of objects (the depth-6 query
+        needs five, plus four objects by key). Otherwise it is a scalar subquery of its own,
+        which tables its own keys join in turn."""
+        if not self.d.sqlite:
+            return self.d.embed(self.lookup(self.level(type_name, nodes), key))
+        runtime = self.selection.object_type(type_name)
+        fields = self.selection.subfields(runtime, nodes)
+        table = ident(TABLES[type_name].name)
+        row = self.aliased(TABLES[type_name])
+        alias = ident(row.name)
+        found = sql("{} = {}", column(alias, "id"), key)
+        outer = self.frames[-1] if self.frames else None
+        if outer is not None and owner is not None and owner.text in outer.rows:
+            outer.rows.add(alias.text)
+            outer.joins.append(sql("LEFT JOIN {} {} ON {}", table, alias, found))
+            json = self.object(runtime, fields, row)
+            return (
+                self.d.or_null(sql("{} IS NULL", column(alias, "id")), json) if nullable else json
+            )
+        with self.frame(alias) as frame:
+            json = self.object(runtime, fields, row)
+        read = join(" ", [sql("{} {}", table, alias), *frame.joins])
+        return sql("(SELECT {} FROM {} WHERE {})", json, read, found)
 
     def many(
-        self, type_name: str, nodes: Sequence[FieldNode], key: Sql, source: Sql, order: Sql
+        self,
+        type_name: str,
+        nodes: Sequence[FieldNode],
+        key: Sql,
+        source: Sql,
+        order: Sql,
+        row: Sql,
     ) -> Sql:
-        """A list whose rows are not the objects' own (a link table's): each object is looked
-        up by id in its level."""
-        return self.d.array(self.lookup(self.level(type_name, nodes), key), source, order)
+        """A list whose rows are not the objects' own (a link table's): each object is found
+        by its id, `key`, read from the link's `row`."""
+        with self.frame(row) as frame, self.nested() as in_place:
+            if in_place:
+                item = self.one(type_name, nodes, key, owner=row, nullable=False)
+            else:
+                item = self.d.embed(self.lookup(self.level(type_name, nodes), key))
+        return self.d.array(item, source, order, row=row, joins=frame.joins)
 
     def own_rows(
         self, type_name: str, nodes: Sequence[FieldNode], row: NamedFromClause, condition: Sql,
@@ -112,9 +208,15 @@ class ObjectCompiler:
         up again by id in a level would cost one primary-key probe per element (about a
         fifth of the depth-6 statement's time on PostgreSQL)."""
         runtime = self.selection.object_type(type_name)
-        json = self.object(runtime, self.selection.subfields(runtime, nodes), row)
-        source = sql("{} {} WHERE {}", ident(TABLES[type_name].name), ident(row.name), condition)
-        return self.d.array(json, source, order)
+        alias = ident(row.name)
+        with self.frame(alias) as frame, self.nested() as in_place:
+            if in_place:
+                json = self.object(runtime, self.selection.subfields(runtime, nodes), row)
+            else:
+                level = self.level(type_name, nodes)
+                json = self.d.embed(self.lookup(level, column(alias, "id")))
+        source = sql("{} {} WHERE {}", ident(TABLES[type_name].name), alias, condition)
+        return self.d.array(json, source, order, row=alias, joins=frame.joins)
 
     # --- objects --------------------------------------------------------------------------
 
@@ -198,7 +300,9 @@ class ObjectCompiler:
             raise NotCompilable(f"{runtime.name}.{name}")
         owner = ident(row.name)
         if isinstance(definition, Reference):
-            return self.one(definition.target, nodes, column(owner, definition.column))
+            foreign = column(owner, definition.column)
+            nullable = TABLES[runtime.name].c[definition.column].nullable is not False
+            return self.one(definition.target, nodes, foreign, owner=owner, nullable=nullable)
         if isinstance(definition, Values):
             excerpts = get_named_type(runtime.fields[name].type).name == "SourceExcerpt"
             return self.values(definition, nodes, owner, excerpts=excerpts)
@@ -229,9 +333,9 @@ class ObjectCompiler:
         order = column(v, "position")
         if excerpts:
             item = self.source_excerpt(nodes, column(v, "document"), column(v, "quote"))
-            return self.d.array(item, source, order)
+            return self.d.array(item, source, order, row=v)
         (value,) = definition.columns
-        return self.d.array(column(v, value), source, order, json_items=False)
+        return self.d.array(column(v, value), source, order, row=v)
 
     def linked(
         self, definition: Linked, runtime: GraphQLObjectType, nodes: Sequence[FieldNode],
@@ -249,7 +353,7 @@ class ObjectCompiler:
             s = self.alias("s")
             source = sql("({}) {}", self.params.core(rows.where(*link.where, owned)), s)
             member, position = column(s, "member"), column(s, "position")
-            return self.many(definition.target, nodes, member, source, position)
+            return self.many(definition.target, nodes, member, source, position, s)
         condition: sa.ColumnElement[bool] = target.c.id.in_(link.members(owned))
         node = nodes[0]
         arguments = self.selection.arguments(runtime, node)

@@ -5,6 +5,7 @@ from the builders the resolver path runs (`service/data/queries.py`): a page is 
 (LIMIT n+1) into a materialized CTE that its edges, nodes and pageInfo share.
 """
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +22,6 @@ from graphql import (
 from service.data import queries
 from service.data.relations import TABLES
 from service.graphql.arguments import SEARCH_RESULTS, page_window, search_words
-from service.graphql.compiler.dialects import Dialect
 from service.graphql.compiler.objects import ObjectCompiler
 from service.graphql.compiler.selection import BadValue, NotCompilable, Selection, enum_name, plain
 from service.graphql.compiler.sql import Mismatch, Params, Sql, column, ident, join, sql, word
@@ -158,9 +158,9 @@ class Reader:
 
 
 class RootCompiler(ObjectCompiler):
-    def __init__(self, selection: Selection, dialect: Dialect, *, max_page_size: int) -> None:
-        super().__init__(selection, dialect, max_page_size=max_page_size)
-        self.reader = Reader(dialect.name, max_page_size)
+    @functools.cached_property
+    def reader(self) -> Reader:
+        return Reader(self.d.name, self.max_page_size)
 
     def root(self, operation: OperationDefinitionNode) -> Sql:
         query = self.selection.schema.query_type
@@ -225,8 +225,7 @@ class RootCompiler(ObjectCompiler):
         return sql("(SELECT id FROM {} WHERE slug = {})", ident(TABLES[type_name].name), slug)
 
     def by_slug(self, type_name: str, nodes: Sequence[FieldNode], slug: Sql) -> Sql:
-        level = self.level(type_name, nodes)
-        return self.d.embed(self.lookup(level, self.slug_lookup(type_name, slug)))
+        return self.one(type_name, nodes, self.slug_lookup(type_name, slug))
 
     def node(
         self,
@@ -294,7 +293,7 @@ class RootCompiler(ObjectCompiler):
             cases, hits, hit, found, column(found, "j"),
         )  # fmt: skip
         order = join(", ", (column(found, name) for name in ("rank", "kind", "slug")))
-        return self.d.array(column(found, "j"), source, order)
+        return self.d.array(self.d.json_column(column(found, "j")), source, order, row=found)
 
     # --- connections ----------------------------------------------------------------------
 
@@ -373,14 +372,18 @@ class RootCompiler(ObjectCompiler):
                 counted.append(count_values)
                 value = sql("({})", total)
             elif name == "nodes":
-                level = self.level(listing.node_type, field_nodes)
-                value = self.d.array(self.lookup(level, column(item, "id")), items, natural)
+                with self.frame(item) as frame:
+                    node = self.one(
+                        listing.node_type, field_nodes, column(item, "id"), owner=item,
+                        nullable=False,
+                    )  # fmt: skip
+                value = self.d.array(node, items, natural, row=item, joins=frame.joins)
             elif name == "edges":
                 edge = get_named_type(runtime.fields["edges"].type)
                 assert isinstance(edge, GraphQLObjectType)
-                value = self.d.array(
-                    self.edge(edge, field_nodes, listing, item, cursor), items, natural
-                )
+                with self.frame(item) as frame:
+                    built = self.edge(edge, field_nodes, listing, item, cursor)
+                value = self.d.array(built, items, natural, row=item, joins=frame.joins)
             elif name == "pageInfo":
                 info = self.selection.object_type("PageInfo")
                 info_values = {
@@ -416,7 +419,9 @@ class RootCompiler(ObjectCompiler):
             elif name == "cursor":
                 pairs.append((key, cursor))
             elif name == "node":
-                node = self.one(listing.node_type, field_nodes, column(item, "id"))
+                node = self.one(
+                    listing.node_type, field_nodes, column(item, "id"), owner=item, nullable=False
+                )
                 pairs.append((key, node))
             else:
                 raise NotCompilable(f"{edge.name}.{name}")

@@ -68,6 +68,19 @@ def column(alias: Sql, name: str) -> Sql:
     return sql("{}.{}", alias, ident(name))
 
 
+def columns_read(piece: Sql, alias: Sql) -> list[tuple[Sql, Sql]]:
+    """The columns `piece` reads from the row named `alias`, each once, in the order first
+    read: (the reference, the column's name as written), e.g. (`t3.slug`, `slug`). Our
+    aliases are unique in a statement and no value of a request is part of its text, so
+    every `alias.` in the text is such a reference."""
+    pattern = re.compile(rf'(?<![\w."]){re.escape(alias.text)}\.("?)(\w+)\1')
+    found: dict[str, tuple[Sql, Sql]] = {}
+    for match in pattern.finditer(piece.text):
+        name = match.group(1) + match.group(2) + match.group(1)
+        found.setdefault(name, (Sql(match.group(0)), Sql(name)))
+    return list(found.values())
+
+
 def key(name: str) -> Sql:
     """A JSON object key: a GraphQL response key (a client's alias, so checked against the
     GraphQL name pattern even though the parser already did) as an SQL string literal."""
