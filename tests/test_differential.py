@@ -59,11 +59,11 @@ from tests.conftest import (
 from tests.queries import DEPTH_6_QUERY, FRONTEND_QUERY
 from tests.utils import dataset, global_id
 from tests.utils.live import OnPrivateLoop
+from tests.utils.statement_log import COMPILED_STATEMENT
 
 SYNTHETIC = "synthetic:300"
 ON_MODULE_LOOP = pytest.mark.asyncio(loop_scope="module")  # the app pairs live on that loop
 # The compiler's statements: `[WITH ...\n]SELECT <the root JSON object>` (dialects.py).
-COMPILED_STATEMENT = re.compile(r"(?:^|\n)SELECT \(?json_(?:build_)?object\(")
 SHOWN_CHARS = 3000  # of each body, in a failure report
 REPLAY_CAP = 4000  # the replay compares at most this many recorded requests (in their order)
 

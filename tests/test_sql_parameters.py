@@ -11,7 +11,6 @@ the statement and parameters compiling those others gives, on both dialects.
 
 import gc
 import json
-import re
 import warnings
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -32,8 +31,8 @@ from service.graphql.core_schema import graphql_core_schema
 from service.graphql.ids import encode_cursor, encode_id
 from service.graphql.schema import build_schema
 from tests.conftest import RECORDER
+from tests.utils.statement_log import COMPILED_STATEMENT
 
-COMPILED_STATEMENT = re.compile(r"(?:^|\n)SELECT \(?json_(?:build_)?object\(")
 # Text that would break a statement it was pasted into, or change its meaning.
 DANGEROUS = [
     "o'brien",

@@ -92,3 +92,8 @@ async def statement_log(database_url: str) -> AsyncIterator[StatementLog]:
     log = _PostgreSQLLog(data.parent / "server.log")
     log.mark()
     yield log
+
+
+# A compiled answer's one statement: it selects the answer's JSON object, built by SQLite's
+# json_object or as text on PostgreSQL (`'{"key":' || ...`).
+COMPILED_STATEMENT = re.compile(r"(?:^|\n)SELECT (?:\(?json_object\(|\('\{\")")

@@ -161,8 +161,6 @@ class ObjectCompiler:
         3.40's parser stack holds about six nested arrays of objects (the depth-6 query
         needs five, plus four objects by key). Otherwise it is a scalar subquery of its own,
         which tables its own keys join in turn."""
-        if not self.d.sqlite:
-            return self.d.embed(self.lookup(self.level(type_name, nodes), key))
         runtime = self.selection.object_type(type_name)
         fields = self.selection.subfields(runtime, nodes)
         table = ident(TABLES[type_name].name)
@@ -180,7 +178,7 @@ class ObjectCompiler:
         with self.frame(alias) as frame:
             json = self.object(runtime, fields, row)
         read = join(" ", [sql("{} {}", table, alias), *frame.joins])
-        return sql("(SELECT {} FROM {} WHERE {})", json, read, found)
+        return self.d.built(sql("(SELECT {} FROM {} WHERE {})", json, read, found))
 
     def many(
         self,

@@ -248,7 +248,7 @@ class RootCompiler(ObjectCompiler):
                 return {}
 
             self.params.rebind(unknown)
-            return sql("NULL")
+            return self.d.null()
         if type_name not in levels:
             levels[type_name] = self.level(type_name, nodes)
         bound, slot = self.params.slot(slug)
@@ -293,7 +293,7 @@ class RootCompiler(ObjectCompiler):
             cases, hits, hit, found, column(found, "j"),
         )  # fmt: skip
         order = join(", ", (column(found, name) for name in ("rank", "kind", "slug")))
-        return self.d.array(self.d.json_column(column(found, "j")), source, order, row=found)
+        return self.d.array(self.d.reread(column(found, "j")), source, order, row=found)
 
     # --- connections ----------------------------------------------------------------------
 

@@ -40,9 +40,17 @@ POSTCOMPILE = "__[POSTCOMPILE_"
 
 @dataclass(frozen=True, slots=True)
 class Sql:
-    """A piece of SQL text, made only by the functions of this module."""
+    """A piece of SQL text, made only by the functions of this module. `json`: its value is
+    JSON text (PostgreSQL builds the answer as text, so a JSON value is spliced in as it is
+    and any other value quoted as JSON first)."""
 
     text: str
+    json: bool = False
+
+
+def as_json(piece: Sql) -> Sql:
+    """The same SQL, whose value is JSON text."""
+    return Sql(piece.text, json=True)
 
 
 def sql(template: LiteralString, *parts: Sql) -> Sql:
@@ -87,6 +95,14 @@ def key(name: str) -> Sql:
     if not GRAPHQL_NAME.match(name):
         raise ValueError(f"{name!r} is not a GraphQL name")
     return Sql(f"'{name}'")
+
+
+def opening(name: str, *, first: bool) -> Sql:
+    """The JSON text before a key's value, as an SQL string literal: `'{"name":'` for an
+    object's first key, `',"name":'` for the others (a GraphQL name, checked as `key`)."""
+    if not GRAPHQL_NAME.match(name):
+        raise ValueError(f"{name!r} is not a GraphQL name")
+    return Sql(f"""'{"{" if first else ","}"{name}":'""")
 
 
 def word(text: str) -> Sql:
