@@ -326,7 +326,11 @@ SURVEY_LEGEND = {
     "MATERIALIZED` CTE per level, looked up by id (the floor until now); **nested** "
     "(depth-6 only): the same functions in correlated subqueries nested into one another, "
     "each level's columns joined in its parent's; **lateral** (depth-6 only): each level's "
-    "array aggregated in a `LEFT JOIN LATERAL` of its parent's row.",
+    "array aggregated in a `LEFT JOIN LATERAL` of its parent's row; **text** and "
+    "**nestedtext** (depth-6 only): the shapes of ctes and nested, the JSON built as compact "
+    "text (`'{\"key\":' || to_json(value)::text`, string_agg(... ORDER BY ...)), nothing "
+    'cast back to json: SQLite\'s bytes, where json_build_object writes `"key" : value` '
+    "and json_agg `, `.",
 }
 
 
@@ -367,7 +371,9 @@ def floor_survey(found: list[Row], engine: str) -> list[str]:
         "Each way of writing the floor statement (bench/floor.py) and the service's own "
         "statement (captured as the compiled path sent it, replayed on the same engine, so "
         "without the service's Python) in rounds, each round in a turned order; medians "
-        f"(pyperf). {SURVEY_LEGEND[engine]} The fastest is the floor measured above.",
+        f"(pyperf). {SURVEY_LEGEND[engine]} The floor measured above is bench/floor.py's "
+        "FLOOR: on SQLite the fastest; on PostgreSQL the fastest of the techniques that write "
+        "SQLite's compact bytes, as the service does.",
         "",
         *table(header, body),
     ]
