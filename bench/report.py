@@ -2,6 +2,7 @@
 samples, and its `compare_to` command writes the comparison tables; what is ours is which
 figures stand side by side, and the targets, each judged from the run's own figures."""
 
+import statistics
 import subprocess
 import sys
 from collections.abc import Iterable, Sequence
@@ -14,8 +15,10 @@ from bench.floor import TECHNIQUES
 
 ENGINES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 WORKLOADS = ("W1", "W2", "W3", "W4a", "W4b", "W5", "W6")
-PATHS = ("compiled", "resolver", "floor")
+PATHS = ("compiled", "resolver", "floor", "empty")  # empty: GET /healthz beside the floor
 FLOOR_LIMITS = (3.0, 1.5)  # W1-W3 on the compiled path, times the floor: target, stretch
+STATEMENT_LIMIT = 1.15  # the service's own statement, times the floor statement (same rounds)
+REQUEST_LIMIT = 1.3  # the whole compiled request, times the floor + an empty round trip
 GROWTH_LIMIT = 1.3  # W2@100k within this of W2@1k
 SIZE_JUDGED = ("W2", "W3", "W5", "W6")  # requests whose shape does not follow the data
 STABILITY_TARGET = 200  # consecutive W3 requests at 1,000 organizations
@@ -52,6 +55,24 @@ class Row:
         if top in self.b and bottom in self.b:
             return float(self.b[top].median() / self.b[bottom].median())
         return None
+
+    def over_floor_and_trip(self) -> float | None:
+        """The compiled request's median over the floor's plus an empty request's, each
+        measured in the same rounds through the same client."""
+        if not all(path in self.b for path in ("compiled", "floor", "empty")):
+            return None
+        below = self.b["floor"].median() + self.b["empty"].median()
+        return float(self.b["compiled"].median() / below)
+
+    def statement_over_floor(self) -> float | None:
+        """The service's own statement over the floor's (bench/floor.py FLOOR), replayed in
+        the same survey rounds."""
+        survey = self.entry.get("techniques") or {}
+        floor = survey.get(f"floor: {self.entry.get('floor_technique')}")
+        service = survey.get("the service's statement")
+        if not floor or not service or not floor["seconds"] or not service["seconds"]:
+            return None
+        return float(statistics.median(service["seconds"]) / statistics.median(floor["seconds"]))
 
     def statements(self) -> str:
         counts = [self.entry.get(path, {}).get("statements") for path in PATHS[:2]]
@@ -111,6 +132,19 @@ def targets(found: list[Row], stability: list[dict[str, Any]]) -> list[str]:
             lines.append(
                 f"- W1-W3 (compiled path) within {limit:g}{TIMES} the floor: "
                 f"{verdict(worst <= limit)}; worst {where} at {ratio(worst)}"
+            )
+    for what, of, limit in (
+        ("statement", Row.statement_over_floor, STATEMENT_LIMIT),
+        ("whole request", Row.over_floor_and_trip, REQUEST_LIMIT),
+    ):
+        judged = [(r, row.name) for row in found if (r := of(row)) is not None]
+        if judged:
+            worst, where = max(judged)
+            versus = "the floor statement" if what == "statement" else "the floor + /healthz"
+            lines.append(
+                f"- W1-W3 compiled {what} within {limit:g}{TIMES} {versus}: "
+                f"{verdict(worst <= limit)}; worst {where} at {ratio(worst)}, best "
+                f"{ratio(min(judged)[0])}"
             )
     sizes = sorted({row.label for row in found if row.label != "curated"})
     by_size: dict[tuple[str, str], set[str]] = {}

@@ -36,11 +36,12 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.floor import floor_sql
+from bench.floor import FLOOR, floor_sql
 from bench.floor import techniques as written
 from service.app import create_app
 from service.config import Settings
 from tests.queries import DEPTH_6_QUERY, FRONTEND_QUERY
+from tests.utils.statement_log import COMPILED_STATEMENT
 
 SEARCH_QUERY = """
 query Search($query: String!, $first: Int) { search(query: $query, first: $first) {
@@ -120,20 +121,18 @@ class WorkloadError(Exception):
 
 
 class Counter:
-    """The statements one app sends, and how many were SQL text: the compiler's statement
-    is text and the resolvers' are SQLAlchemy selects, so a request answered by exactly one
-    text statement was answered by the compiled path."""
+    """The statements one app sends, and how many were a compiled answer's (the statement
+    that selects the answer's JSON object, tests/utils/statement_log.py), as the driver
+    receives them: a request answered by exactly one, and nothing else, was answered by the
+    compiled path."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.count = self.texts = 0
         event.listen(engine.sync_engine, "before_cursor_execute", self._on_cursor)
-        event.listen(engine.sync_engine, "before_execute", self._on_execute)
 
     def _on_cursor(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         self.count += statement.strip().upper() not in ("BEGIN", "COMMIT", "ROLLBACK")
-
-    def _on_execute(self, _conn: Any, clause: Any, *_args: Any) -> None:
-        self.texts += isinstance(clause, sa.TextClause)
+        self.texts += bool(COMPILED_STATEMENT.search(statement))
 
 
 @dataclass
@@ -234,6 +233,17 @@ async def request(app: App, query: str, variables: dict[str, Any] | None = None)
 Floor = Callable[[], Awaitable[Answer]]
 
 
+async def empty_trip(app: App) -> Answer:
+    """An empty request through the same app and client (`GET /healthz`): what a request
+    costs around its answer, for the target of floor + an empty round trip."""
+    started = time.perf_counter()
+    response = await app.client.get("/healthz")
+    seconds = time.perf_counter() - started
+    if response.status_code != 200:
+        raise WorkloadError(f"/healthz answered HTTP {response.status_code}")
+    return Answer(seconds, 0, len(response.content), {}, False)
+
+
 def floor_of(app: App, query: str, params: dict[str, Any]) -> Floor:
     """The floor statement on the compiled app's engine: its time and its answer."""
     statement = sa.text(floor_sql(query, app.engine.dialect.name))
@@ -278,6 +288,7 @@ async def measure(
         series.add("compiled", answer)
         if low is not None:
             series.add("floor", low)
+            series.add("empty", await empty_trip(apps["compiled"]))
             series.compare(low.body["data"], answer.body["data"], "the floor vs the service")
         if resolver_budget.more(len(series.seconds("resolver")), spent["resolver"]):
             other = await request(apps["resolver"], query, variables)
@@ -318,7 +329,12 @@ async def floored(ctx: Context, workload: str) -> list[dict[str, Any]]:
         warmup = {"first": 100} if heavy else None
         series = await measure(apps, query, variables, budgets[0], run_floor, budgets[1], warmup)
         techniques = await survey(apps["compiled"], query, variables, floor, params, budgets[0])
-    return [series.result(workload, title, techniques=techniques)]
+    technique = FLOOR[apps_engine(ctx), floor]
+    return [series.result(workload, title, techniques=techniques, floor_technique=technique)]
+
+
+def apps_engine(ctx: Context) -> str:
+    return ctx.apps["compiled"].engine.dialect.name
 
 
 async def survey(
