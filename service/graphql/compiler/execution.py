@@ -108,6 +108,17 @@ def shape(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
+def cache_key(
+    query: str, operation_name: str | None, variables: dict[str, Any] | None
+) -> CacheKey | None:
+    """A request's key among the kept statements: its text, operation and variables' shape
+    (None when the variables are not JSON)."""
+    try:
+        return query, operation_name, json.dumps(shape(variables or {}), sort_keys=True)
+    except (TypeError, ValueError):
+        return None
+
+
 class CompiledQueries:
     """Compiled statements of one app, by (document, operation, the variables' shape): an
     LRU of `capacity` keys. A statement binds every value, so a request whose values differ
@@ -142,12 +153,10 @@ class CompiledQueries:
         operation_name: str | None,
         variables: dict[str, Any] | None,
     ) -> _Bound | _Unsupported:
-        try:
-            variables_key = json.dumps(shape(variables or {}), sort_keys=True)
-        except (TypeError, ValueError):
+        key = cache_key(query, operation_name, variables)
+        if key is None:
             return _Unsupported("variables are not JSON")
-        key = (query, operation_name, variables_key)
-        cacheable = len(query) + len(variables_key) <= MAX_KEY_CHARS
+        cacheable = len(query) + len(key[2]) <= MAX_KEY_CHARS
         found = self._entries.get(key) if cacheable else None
         if isinstance(found, _Unsupported):
             self.hits += 1
@@ -159,17 +168,9 @@ class CompiledQueries:
         coerced = get_variable_values(schema, operation.variable_definitions or (), variables or {})
         if isinstance(coerced, list):
             return _Unsupported("variables do not fit their types", by_value=True)
-        for prepared in found or ():
-            try:
-                params = prepared.query.bind(coerced)
-            except (Mismatch, NotCompilable):
-                continue
-            except Exception:  # a gap in the compiler: compiled afresh below
-                LOG.warning("binding a compiled statement failed; compiling", exc_info=True)
-                continue
-            self.hits += 1
-            self._entries.move_to_end(key)
-            return _Bound(prepared, params)
+        bound = self._bind_kept(key, found or [], coerced, quiet=False)
+        if bound is not None:
+            return bound
         self.misses += 1
         result = self._compile(schema, dialect, document, operation, coerced)
         if isinstance(result, _Unsupported):
@@ -191,13 +192,9 @@ class CompiledQueries:
         """A kept statement bound to these values, counted as a hit; None, touching nothing,
         when `get` would have more to do (compile, refuse, log): the caller then goes the
         whole way, where `get` does it."""
-        try:
-            variables_key = json.dumps(shape(variables or {}), sort_keys=True)
-        except (TypeError, ValueError):
-            return None
-        key = (query, operation_name, variables_key)
-        found = self._entries.get(key)
-        if not isinstance(found, list):
+        key = cache_key(query, operation_name, variables)
+        found = None if key is None else self._entries.get(key)
+        if key is None or not isinstance(found, list):
             return None
         operation = get_operation_ast(document, operation_name)
         if operation is None:
@@ -205,10 +202,22 @@ class CompiledQueries:
         coerced = get_variable_values(schema, operation.variable_definitions or (), variables or {})
         if isinstance(coerced, list):
             return None
-        for prepared in found:
+        return self._bind_kept(key, found, coerced, quiet=True)
+
+    def _bind_kept(
+        self, key: CacheKey, kept: list["_Prepared"], coerced: VariableValues, *, quiet: bool
+    ) -> "_Bound | None":
+        """The first kept statement of `key` that binds these values, counted as a hit.
+        A binding that fails other than by shape or refusal is a gap in the compiler:
+        logged, unless `quiet` (the caller then goes the whole way, to `get`)."""
+        for prepared in kept:
             try:
                 params = prepared.query.bind(coerced)
-            except Exception:  # another shape, a refusal or a gap: all for `get` to handle
+            except (Mismatch, NotCompilable):
+                continue
+            except Exception:  # a gap in the compiler: compiled afresh by `get`
+                if not quiet:
+                    LOG.warning("binding a compiled statement failed; compiling", exc_info=True)
                 continue
             self.hits += 1
             self._entries.move_to_end(key)
