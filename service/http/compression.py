@@ -20,19 +20,26 @@ instead need every If-None-Match check (Starlette's static files, our GraphQL ET
 map them back.
 """
 
+import asyncio
 import functools
-import gzip
+import zlib
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware.gzip import GZipResponder, IdentityResponder
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from zlib_ng import zlib_ng
 
 from service.http.media import qualities
 
 MIN_GZIP_BYTES = 1000  # below this, gzip's framing outweighs what it saves
-GZIP_LEVEL = 6  # per response (API answers, our files): a middle level, cheap on the CPU
+# zlib-ng writes the same gzip format as zlib, faster: on a 427 kB depth-6 answer its level 5
+# takes 1.05 ms for 26.1 kB where zlib's level 6 took 2.86 ms for 24.6 kB, and on GraphiQL's
+# 3.5 MB bundle 28 against 74 ms for 1 % more. Every uncached answer pays this on the way out.
+GZIP_LEVEL = 5  # per response (API answers, our files): the CPU spent on every request
 GZIP_ONCE_LEVEL = 9  # computed once and kept: the smallest result is worth the time
+GZIP_WBITS = 16 + zlib.MAX_WBITS  # zlib's gzip wrapper: no file name, mtime 0
+THREAD_MIN_BYTES = 128 * 1024  # from here a body is compressed off the event loop (Starlette's)
 
 
 def accepts_gzip(headers: Headers) -> bool:
@@ -56,7 +63,15 @@ def weak_etag(etag: str) -> str:
 
 def gzip_bytes(content: bytes, level: int = GZIP_ONCE_LEVEL) -> bytes:
     """gzip with no timestamp, so equal content always compresses to equal bytes."""
-    return gzip.compress(content, compresslevel=level, mtime=0)
+    return zlib_ng.compress(content, level, wbits=GZIP_WBITS)
+
+
+async def gzip_answer(content: bytes) -> bytes:
+    """`content` compressed at the per-response level, as the compression layer would: in a
+    worker thread from THREAD_MIN_BYTES, so a large answer does not hold up the event loop."""
+    if len(content) < THREAD_MIN_BYTES:
+        return gzip_bytes(content, GZIP_LEVEL)
+    return await asyncio.to_thread(gzip_bytes, content, GZIP_LEVEL)
 
 
 @functools.lru_cache(maxsize=16)
@@ -95,6 +110,19 @@ class PrecompressedResponse(Response):
         await super().__call__(scope, receive, send)
 
 
+class _ZlibNgResponder(GZipResponder):
+    """Starlette's gzip responder (which moves bodies of 128 KiB or more to a worker thread,
+    where zlib-ng, like zlib, lets go of the GIL) with zlib-ng's compressor in zlib's place."""
+
+    _deflate: zlib_ng._Compress | None = None
+
+    def _compress_body(self, body: bytes, more_body: bool) -> bytes:
+        if self._deflate is None:
+            self._deflate = zlib_ng.compressobj(self.compresslevel, zlib.DEFLATED, GZIP_WBITS)
+        compressed = self._deflate.compress(body)
+        return compressed + self._deflate.flush(zlib.Z_SYNC_FLUSH if more_body else zlib.Z_FINISH)
+
+
 class CompressionMiddleware:
     """Starlette's gzip responders, chosen by `accepts_gzip` (Starlette's own middleware only
     looks for "gzip" in the header, so `gzip;q=0` would get gzip), with the ETag rule and a
@@ -113,7 +141,12 @@ class CompressionMiddleware:
             return
         responder: IdentityResponder
         if accepts_gzip(Headers(scope=scope)):
-            responder = GZipResponder(self.app, self.minimum_size, compresslevel=self.level)
+            responder = _ZlibNgResponder(
+                self.app,
+                self.minimum_size,
+                compresslevel=self.level,
+                thread_minimum_size=THREAD_MIN_BYTES,
+            )
         else:
             responder = IdentityResponder(self.app, self.minimum_size)
 
