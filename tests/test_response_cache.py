@@ -4,6 +4,7 @@ shows its hits, misses and size on /metrics and stays within RESPONSE_CACHE_BYTE
 refusals and requests with credentials are never kept; and a change to the data reaches
 every answer within a second."""
 
+import gzip
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -126,7 +127,7 @@ async def test_errors_refusals_and_credentials_are_never_kept(served):
 
 
 async def test_the_cache_stays_within_its_bound(database_url: str):
-    bound = 40_000
+    bound = 96_000  # over 6,000 bytes (a sixteenth), an answer would be served, not kept
     settings = Settings(database_url=database_url, response_cache_bytes=bound)
     async with serving(settings) as (client, _):
         for n in range(1, 40):
@@ -139,6 +140,43 @@ async def test_the_cache_stays_within_its_bound(database_url: str):
         hits = metrics["response_cache_hits_total"]
         await post(client, PAGE, variables={"n": 39})
         assert (await cache_metrics(client))["response_cache_hits_total"] == hits + 1
+
+
+async def test_a_miss_and_its_hit_send_the_same_encoded_bytes(served):
+    """A miss leaves compressed once, in the bytes the cache then replays for a hit."""
+    client, statements = served
+    page = {"query": PAGE, "variables": '{"n": 33}'}
+    identity = await client.get("/graphql", params=page, headers={"accept-encoding": "identity"})
+    sent = []
+    for _ in range(2):  # a miss (the request differs by its operationName), then a hit
+        before = statements.count
+        async with client.stream(
+            "GET", "/graphql", params={**page, "operationName": "Page"},
+            headers={"accept-encoding": "gzip"},
+        ) as answer:  # fmt: skip
+            raw = b"".join([chunk async for chunk in answer.aiter_raw()])
+        assert answer.headers["content-encoding"] == "gzip"
+        assert gzip.decompress(raw) == identity.content
+        sent.append((raw, answer.headers["etag"], statements.count - before))
+    (miss, miss_etag, miss_statements), (hit, hit_etag, hit_statements) = sent
+    assert (miss_statements, hit_statements) == (1, 0)
+    assert hit == miss
+    assert hit_etag == miss_etag
+
+
+async def test_an_answer_over_a_sixteenth_of_the_bound_is_served_not_kept(database_url: str):
+    settings = Settings(database_url=database_url, response_cache_bytes=16_000)
+    async with serving(settings) as (client, statements):
+        small = await post(client, PAGE, variables={"n": 1})
+        large = await post(client, PAGE, variables={"n": 30})
+        assert len(small.content) < 1_000 < 2_000 < len(large.content)
+        kept = await cache_metrics(client)
+        assert kept["response_cache_entries"] == 1
+        before = statements.count
+        again = await post(client, PAGE, variables={"n": 30})
+        assert again.content == large.content
+        assert statements.count > before  # not from memory: it was never kept
+        assert (await cache_metrics(client))["response_cache_entries"] == 1
 
 
 async def test_zero_bytes_turns_the_cache_off(database_url: str):

@@ -14,7 +14,9 @@ that carry credentials (`Authorization`, `Cookie`) neither read nor fill the cac
 credential may see is for the layer that checks it to say, not for a shared store to guess.
 
 It sits innermost, beside the GraphQL view: the ETag, compression and request-id layers
-outside it treat a hit exactly as a fresh answer (same ETag, same encoding, its own id).
+outside it treat a hit exactly as a fresh answer (same ETag, same encoding, its own id). A
+clean miss leaves the way a hit does, from its new entry: its body is compressed once, for
+the client and the cache together, and the compression layer passes the encoded body on.
 """
 
 from collections import OrderedDict
@@ -27,12 +29,15 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.http.bodies import read_body, replay_body
-from service.http.compression import GZIP_LEVEL, MIN_GZIP_BYTES, accepts_gzip, gzip_bytes
+from service.http.compression import MIN_GZIP_BYTES, accepts_gzip, gzip_answer
 from service.http.guard import media_type_of
 from service.http.observability import current_request
 
 CREDENTIAL_HEADERS = (b"authorization", b"cookie")
 ENTRY_OVERHEAD_BYTES = 200  # the key's and the entry's own objects, roughly
+# An answer over 1/16 of the bound (2 MiB by default) is served but not kept: the 5 MB of one
+# depth-6 page of 1,000 would push out a hundred partners-page answers, each asked far oftener.
+MAX_ENTRY_SHARE = 16
 
 
 @dataclass(frozen=True)
@@ -98,7 +103,7 @@ class ResponseCache:
 
     def put(self, key: Key, answer: Answer) -> None:
         cost = _cost(key, answer)
-        if cost > self.max_bytes // 4:  # one huge answer must not flush everything else
+        if cost > self.max_bytes // MAX_ENTRY_SHARE:  # one huge answer must not flush the rest
             return
         if key in self.entries:
             self.size -= _cost(key, self.entries.pop(key))
@@ -180,40 +185,32 @@ class ResponseCacheMiddleware:
             await _replay_answer(answer, scope, send)
             return
 
-        status = 0
-        headers: tuple[tuple[bytes, bytes], ...] = ()
-        chunks: list[bytes] = []
+        held: list[Message] = []
+        streaming = False
 
-        async def keep(message: Message) -> None:
-            nonlocal status, headers
-            if message["type"] == "http.response.start":
-                # Copied before it is sent: the layers outside edit the message in place
-                # (compression sets Content-Encoding and Content-Length on its way out).
-                status = message["status"]
-                headers = tuple((bytes(k), bytes(v)) for k, v in message.get("headers", []))
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-            await send(message)
+        async def hold(message: Message) -> None:
+            # The view's answer is held until the view is done: only then is it known to be
+            # clean, and a clean answer leaves through `_send_answer`, compressed once for
+            # both the client and the cache (the compression layer passes an encoded body on).
+            nonlocal streaming
+            if streaming:
+                await send(message)
+                return
+            held.append(message)
+            if message["type"] == "http.response.body" and message.get("more_body", False):
+                streaming = True  # not one answer but a stream: on as it comes, kept nowhere
+                for waiting in held:
+                    await send(waiting)
+                held.clear()
 
-        await self.app(scope, receive, keep)
-        record = current_request()
-        if status != 200 or record is None or record.error_codes:
+        await self.app(scope, receive, hold)
+        answer = None if streaming else await _clean_answer(held)
+        if answer is None:
+            for message in held:
+                await send(message)
             return
-        body = b"".join(chunks)
-        if any(name == b"content-encoding" for name, _ in headers):
-            return  # not the view's own bytes: nothing here knows how to replay them
-        self.cache.put(
-            key,
-            Answer(
-                status=200,
-                headers=headers,
-                body=body,
-                gzipped=gzip_bytes(body, GZIP_LEVEL) if len(body) >= MIN_GZIP_BYTES else None,
-                operation=record.operation,
-                cost=record.cost,
-                execution=record.execution,
-            ),
-        )
+        self.cache.put(key, answer)
+        await _send_answer(answer, scope, send)
 
     def _cacheable(self, scope: Scope) -> bool:
         if scope["type"] != "http" or scope["path"] != self.path or not self.cache.enabled:
@@ -227,12 +224,40 @@ class ResponseCacheMiddleware:
         return scope["method"] == "POST" or b"query" in scope.get("query_string", b"")
 
 
+async def _clean_answer(held: list[Message]) -> Answer | None:
+    """The view's one response as an `Answer`, if it is one to keep: a 200 in a single body,
+    not encoded already, from a request that recorded no GraphQL error."""
+    record = current_request()
+    if record is None or record.error_codes or len(held) != 2:
+        return None
+    start, body_message = held
+    if start["type"] != "http.response.start" or start["status"] != 200:
+        return None
+    headers = tuple((bytes(k), bytes(v)) for k, v in start.get("headers", []))
+    if any(name == b"content-encoding" for name, _ in headers):
+        return None  # not the view's own bytes: nothing here knows how to replay them
+    body = body_message.get("body", b"")
+    return Answer(
+        status=200,
+        headers=headers,
+        body=body,
+        gzipped=await gzip_answer(body) if len(body) >= MIN_GZIP_BYTES else None,
+        operation=record.operation,
+        cost=record.cost,
+        execution=record.execution,
+    )
+
+
 async def _replay_answer(answer: Answer, scope: Scope, send: Send) -> None:
     record = current_request()
     if record is not None:
         record.operation = answer.operation
         record.cost = answer.cost
         record.execution = "cache"
+    await _send_answer(answer, scope, send)
+
+
+async def _send_answer(answer: Answer, scope: Scope, send: Send) -> None:
     start, body = answer.message(gzip=accepts_gzip(Headers(scope=scope)))
     await send(start)
     await send({"type": "http.response.body", "body": body})
