@@ -29,12 +29,13 @@ class Settings(BaseSettings):
         default=5000, ge=0, description="How long a write waits for SQLite's lock."
     )
     sqlite_mmap_mib: int = Field(
-        default=1024,
+        default=0,
         ge=0,
         description="How much of the SQLite file each connection reads through memory mapping "
-        "(0: none). Mapped pages are shared by every connection and process through the "
-        "operating system's cache; without it each connection copies pages into a private "
-        "2 MiB cache, and a large directory's queries spend their time re-reading pages.",
+        "(0: none). Mapping makes large reads 15-20 % faster, but each connection maps the "
+        "file on its own and the kernel counts a mapped page in RSS once per mapping, so a "
+        "process's RSS (what supervisors and the OOM killer weigh) grows with every pooled "
+        "connection that has read a large part of the file.",
     )
     pool_size: int = Field(default=10, ge=1, description="Connections kept open per process.")
     pool_max_overflow: int = Field(

@@ -22,9 +22,11 @@ CASES = {
     ],
     "sqlite": [
         # SQLite's own default is no memory mapping at all
-        pytest.param({}, "PRAGMA mmap_size", str(1024 * MIB), id="mmap-default-1GiB"),
+        pytest.param({}, "PRAGMA mmap_size", "0", id="mmap-default-off"),
         pytest.param({"sqlite_mmap_mib": 8}, "PRAGMA mmap_size", str(8 * MIB), id="mmap-8MiB"),
-        pytest.param({"sqlite_mmap_mib": 0}, "PRAGMA mmap_size", "0", id="mmap-off"),
+        pytest.param(
+            {"sqlite_mmap_mib": 1024}, "PRAGMA mmap_size", str(1024 * MIB), id="mmap-1GiB"
+        ),
         pytest.param({}, "PRAGMA journal_mode", "wal", id="wal"),
         pytest.param({}, "PRAGMA foreign_keys", "1", id="foreign-keys"),
     ],
