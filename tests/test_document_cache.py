@@ -161,6 +161,20 @@ async def test_cost_limits_depend_on_the_variables_not_on_the_cache(client, coun
     assert await counts.moved() == (0, 0)
 
 
+async def test_each_request_reports_the_cost_of_its_own_variables(client):
+    """A measure is remembered per text, operation and variables' values: the same text
+    with other variables reports its own cost, and the same variables the same cost, in
+    any order, whichever path (kept statement or not) answers."""
+    costs: dict[int, set[int]] = {}
+    for n in (2, 3, 2, 1, 3, 2, 1):
+        response = await client.post("/graphql", json={"query": PAGE, "variables": {"n": n}})
+        body = response.json()
+        costs.setdefault(n, set()).add(body["extensions"]["cost"]["requested"])
+        page_of(without_cost(body), n)
+    assert [len(seen) for seen in costs.values()] == [1, 1, 1], costs
+    assert costs[1] != costs[2] != costs[3] != costs[1], costs
+
+
 async def test_a_document_over_the_depth_limit_is_refused_every_time(client, counts):
     for _ in range(5):
         assert codes(await post(client, DEEP)) == {"QUERY_TOO_DEEP"}

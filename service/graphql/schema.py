@@ -14,7 +14,11 @@ from service.graphql.compiler.execution import CompiledExecution, CompiledQuerie
 from service.graphql.documents import DocumentCache, PreparedDocuments
 from service.graphql.extensions.operation_name import OperationNameRequired
 from service.graphql.extensions.public_errors import PublicErrors, is_public
-from service.graphql.extensions.query_limits import QueryLimits, QueryLimitsExtension
+from service.graphql.extensions.query_limits import (
+    KnownMeasures,
+    QueryLimits,
+    QueryLimitsExtension,
+)
 from service.graphql.mutations.mutation import Mutation
 from service.graphql.query import Query
 from service.graphql.subscription import Subscription
@@ -36,6 +40,8 @@ class PartnerGraphSchema(Schema):
     """Set by build_schema: the compiled statements, when COMPILED_QUERIES is on."""
     query_limits: QueryLimits
     """Set by build_schema: the limits its QueryLimitsExtension applies."""
+    known_measures: KnownMeasures
+    """Set by build_schema: the measures (under query_limits) of requests already measured."""
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -104,6 +110,7 @@ def build_schema(settings: Settings | None = None) -> PartnerGraphSchema:
     schema.prepared_documents = PreparedDocuments(capacity=settings.document_cache_size)
     schema.compiled_queries = compiled
     schema.query_limits = limits
+    schema.known_measures = KnownMeasures()
     return schema
 
 

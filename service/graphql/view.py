@@ -36,10 +36,10 @@ from service.graphql.context import Context
 from service.graphql.core_schema import graphql_core_schema
 from service.graphql.documents import PreparedDocuments
 from service.graphql.extensions.query_limits import (
+    KnownMeasures,
     LimitExceeded,
     QueryLimits,
     cost_results,
-    measure_document,
 )
 from service.http.guard import media_type_of, refuse
 from service.http.media import GRAPHQL_RESPONSE, JSON, content_type
@@ -289,11 +289,13 @@ class GraphQLView(GraphQL[Context, None]):
         documents = getattr(schema, "prepared_documents", None)
         queries = getattr(schema, "compiled_queries", None)
         limits = getattr(schema, "query_limits", None)
+        measures = getattr(schema, "known_measures", None)
         query, variables = request_data.query, request_data.variables
         if (
             queries is None
             or not isinstance(documents, PreparedDocuments)
             or not isinstance(limits, QueryLimits)
+            or not isinstance(measures, KnownMeasures)
             or context.authorization is not None
             or not isinstance(query, str)
             or not (variables is None or isinstance(variables, dict))
@@ -318,7 +320,9 @@ class GraphQLView(GraphQL[Context, None]):
             return None
         core = graphql_core_schema(schema)
         try:
-            measured = measure_document(core, document.definitions, name, variables or {}, limits)
+            measured = measures.measure(
+                core, query, document.definitions, name, variables or {}, limits
+            )
         except LimitExceeded:
             return None
         bound = queries.lookup(core, query, document, name, variables)

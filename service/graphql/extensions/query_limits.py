@@ -11,6 +11,8 @@ costs 1, and a list multiplies what it contains by how many items it may hold: `
 the limit.
 """
 
+import json
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -325,6 +327,45 @@ def measure_document(
         measured = measure_operation(schema, operation, fragments, variables, limits)
         total.cost += measured.cost
     return total
+
+
+class KnownMeasures:
+    """The measures of requests already measured, for the kept-statement path: a measure is
+    a function of the query text, the operation and the variables' values alone (the schema
+    and the limits are the app's), and walking the partners page's document again took 0.3
+    of a repeated request's 3.6 ms. An LRU of `capacity` keys, the variables as sorted JSON
+    (so 1, 1.0 and "1" are three keys); a longer key is measured every time, never kept,
+    and a request over a limit is never kept either."""
+
+    def __init__(self, *, capacity: int = 256, max_key_chars: int = 20_000) -> None:
+        self.capacity = capacity
+        self.max_key_chars = max_key_chars
+        self._measures: OrderedDict[tuple[str, str | None, str], Measure] = OrderedDict()
+
+    def measure(
+        self,
+        schema: GraphQLSchema,
+        query: str,
+        definitions: Any,
+        operation_name: str | None,
+        variables: Mapping[str, Any],
+        limits: QueryLimits,
+    ) -> Measure:
+        """`measure_document`'s answer, from memory when this request was measured before."""
+        try:
+            key = (query, operation_name, json.dumps(variables, sort_keys=True))
+        except (TypeError, ValueError):
+            return measure_document(schema, definitions, operation_name, variables, limits)
+        known = self._measures.get(key)
+        if known is not None:
+            self._measures.move_to_end(key)
+            return known
+        measured = measure_document(schema, definitions, operation_name, variables, limits)
+        if len(query) + len(key[2]) <= self.max_key_chars:
+            self._measures[key] = measured
+            if len(self._measures) > self.capacity:
+                self._measures.popitem(last=False)
+        return measured
 
 
 def cost_results(
