@@ -287,10 +287,11 @@ def memory_section(memory: list[dict[str, Any]]) -> list[str]:
         "once (the resolver path: 2); each request asks a `first` of its own (1000, 999, "
         "...), so the response cache answers none of them. MiB; peak RSS is the kernel's "
         "VmHWM after each phase; peak anon, file and PSS are the largest RssAnon, RssFile "
-        "and Pss (smaps_rollup) sampled every 20 ms. RssFile holds the SQLite file's pages "
-        "mapped by the connections (SQLITE_MMAP_MIB): page cache, reclaimable, unlike "
-        "RssAnon; each connection maps the file on its own, so a page four connections read "
-        f"counts four times in RSS, once in PSS. Target: the compiled path's peak RSS \u2264 "
+        "and Pss (smaps_rollup) sampled every 20 ms. RssFile holds the program's own files "
+        "and, when SQLITE_MMAP_MIB is above its default of 0, the SQLite file's pages mapped "
+        "by the connections: page cache, reclaimable, unlike RssAnon; each connection maps "
+        "the file on its own, so a page four connections read counts four times in RSS, "
+        f"once in PSS. Target: the compiled path's peak RSS \u2264 "
         f"{MEMORY_LIMIT_MIB} MiB at 100k; "
         "the resolver path is shown for comparison.",
         "",
