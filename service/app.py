@@ -215,12 +215,12 @@ def _middleware(settings: Settings, metrics: Metrics, answers: ResponseCache) ->
     ]
 
 
-def held_revision_of(scope: Scope) -> int | None:
+async def held_revision_of(scope: Scope) -> int | None:
     """The dataset revision this process holds (service/data/revision.py), while it follows
     the database: cut off from it, the process would not hear a change, so the response
     cache is neither read nor filled until the watch is back."""
     revision: HeldRevision | None = getattr(scope["app"].state, "revision", None)
-    return revision.trusted if revision is not None else None
+    return await revision.fresh() if revision is not None else None
 
 
 @functools.cache

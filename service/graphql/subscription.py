@@ -127,7 +127,7 @@ class Subscription:
         if variables is not None and not isinstance(variables, dict):
             raise BadUserInput("variables must be a JSON object", argument="variables")
         given: dict[str, Any] | None = variables
-        queue, key = await hub.answers.subscribe(query, given, hub.revision.trusted)
+        queue, key = await hub.answers.subscribe(query, given, await hub.revision.fresh())
         try:
             while True:
                 yield await queue.get()  # decoded once for every subscriber

@@ -50,10 +50,11 @@ class GraphQLETagMiddleware:
         # a revision newer than the data the answer then reads. While the process has lost
         # its watch on the database it could not tell a load happened: no tag, no 304.
         held: HeldRevision = scope["app"].state.revision
-        if held.trusted is None:
+        revision = await held.fresh()
+        if revision is None:
             await self.app(scope, receive, send)
             return
-        etag = _etag(held.trusted, scope.get("query_string", b""), media_type_of(scope))
+        etag = _etag(revision, scope.get("query_string", b""), media_type_of(scope))
         headers = Headers(scope=scope)
         if _matches(headers.get("if-none-match"), etag):
             await send(

@@ -20,7 +20,7 @@ the client and the cache together, and the compression layer passes the encoded 
 """
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -157,7 +157,7 @@ class ResponseCacheMiddleware:
         app: ASGIApp,
         *,
         cache: ResponseCache,
-        revision: Callable[[Scope], int | None],
+        revision: Callable[[Scope], Awaitable[int | None]],
         path: str = "/graphql",
     ) -> None:
         self.app = app
@@ -169,7 +169,7 @@ class ResponseCacheMiddleware:
         if not self._cacheable(scope):
             await self.app(scope, receive, send)
             return
-        revision = self.revision(scope)
+        revision = await self.revision(scope)
         if revision is None:  # not known yet: answer, keep nothing
             await self.app(scope, receive, send)
             return
