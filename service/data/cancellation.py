@@ -15,9 +15,11 @@ back to the pool idle, and the cancellation carries on.
 
 import asyncio
 import contextlib
+import sqlite3
 from typing import Any
 
 import aiosqlite
+import sqlalchemy as sa
 from sqlalchemy import Executable, Result
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -37,6 +39,36 @@ async def execute_stoppable(
     except asyncio.CancelledError:
         await _stop(running, raw.driver_connection)
         raise
+
+
+async def scalar_stoppable_sqlite(
+    conn: AsyncConnection, driver: aiosqlite.Connection, statement: str, params: tuple[Any, ...]
+) -> Any:
+    """The one value of a one-row read, `statement` as SQLAlchemy compiles it for SQLite
+    (`?` placeholders, `params` in their order), in one hop to aiosqlite's thread where
+    SQLAlchemy's cursor makes four (open, execute, fetch, close), each a wait for the GIL
+    both ways under load. What SQLAlchemy would do around it is kept: the engine's
+    `before_cursor_execute` listeners hear the statement (the request's count, the tests'
+    counters), a driver error is raised as SQLAlchemy's DBAPIError, a result that is not
+    one row as `scalar_one`'s error, and a cancelled caller stops it in the database."""
+    sync = conn.sync_connection
+    try:
+        if sync is not None:  # an open connection's
+            sync.dispatch.before_cursor_execute(sync, None, statement, params, None, False)
+        running = asyncio.ensure_future(driver.execute_fetchall(statement, params))
+        running.add_done_callback(_retrieve)
+        try:
+            rows = list(await asyncio.shield(running))
+        except asyncio.CancelledError:
+            await _stop(running, driver)
+            raise
+    except sqlite3.Error as error:
+        raise sa.exc.DBAPIError.instance(statement, params, error, sqlite3.Error) from error
+    if not rows:
+        raise sa.exc.NoResultFound("No row was found when one was required")
+    if len(rows) > 1:
+        raise sa.exc.MultipleResultsFound("Multiple rows were found when one was required")
+    return rows[0][0]
 
 
 def _retrieve(done: "asyncio.Future[Any]") -> None:

@@ -20,9 +20,10 @@ import json
 import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+import aiosqlite
 import sqlalchemy as sa
 from graphql import (
     DocumentNode,
@@ -38,7 +39,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.extensions import SchemaExtension
 
-from service.data.cancellation import execute_stoppable
+from service.data.cancellation import execute_stoppable, scalar_stoppable_sqlite
 from service.data.failures import is_unavailable
 from service.graphql.compiler.dialects import Dialect
 from service.graphql.compiler.plan import (
@@ -81,6 +82,17 @@ class _Prepared:
 
     statement: sa.TextClause
     query: CompiledQuery
+    # The statement as SQLAlchemy compiles it for SQLite and its parameters' order, once.
+    sqlite: list[tuple[str, tuple[str, ...]]] = field(default_factory=list, compare=False)
+
+    def for_sqlite(
+        self, dialect: sa.Dialect, params: dict[str, Any]
+    ) -> tuple[str, tuple[Any, ...]]:
+        if not self.sqlite:
+            compiled = self.statement.compile(dialect=dialect)
+            self.sqlite.append((compiled.string, tuple(compiled.positiontup or ())))
+        sql, names = self.sqlite[0]
+        return sql, tuple(params[name] for name in names)
 
 
 @dataclass(frozen=True)
@@ -296,9 +308,14 @@ async def run_compiled(
     resolvers to answer after a statement that failed (logged, and counted on `record`)."""
     try:
         async with engine.connect() as conn:
-            statement = compiled.prepared.statement
-            result = await execute_stoppable(conn, statement, compiled.params)
-            text = result.scalar_one()
+            raw = await conn.get_raw_connection()
+            if isinstance(raw.driver_connection, aiosqlite.Connection):
+                sql, params = compiled.prepared.for_sqlite(engine.dialect, compiled.params)
+                text = await scalar_stoppable_sqlite(conn, raw.driver_connection, sql, params)
+            else:
+                statement = compiled.prepared.statement
+                result = await execute_stoppable(conn, statement, compiled.params)
+                text = result.scalar_one()
     except Exception as error:
         if is_unavailable(error):
             return ExecutionResult(
