@@ -17,12 +17,12 @@ start-up and then follows the database, on a connection of its own outside the p
   revision read again when it moved. Between two looks, what is derived from the revision
   (ETags, cached answers) is given out only while the WAL index's header is as it was
   when the revision was read (`WalIndex`): every commit rewrites that header, which SQLite
-  keeps in the `-shm` file every connection to the database maps. Reading its 48 bytes is
-  one `pread` of a page that stays in memory, no statement; when they moved, the request is
-  answered fresh and the watcher reads again at once. So another worker's edit reaches
-  this process's next answer at once, not up to `POLL_S` later (with two workers, 41 of
-  100 anonymous reads right after an edit, on new connections, got the old version from
-  the other worker's response cache).
+  keeps in the `-shm` file every connection to the database maps. Reading its 48 bytes
+  where SQLite mapped them is a memory read, no statement; when they moved, the watcher
+  reads the revision again before the request goes on (`HeldRevision.fresh`). So another
+  worker's edit reaches this process's next answer at once, not up to `POLL_S` later
+  (with two workers, 41 of 100 anonymous reads right after an edit, on new connections,
+  got the old version from the other worker's response cache).
 
 The held value can lag the database by up to `POLL_S` (SQLite, for what does not check the
 header, such as live updates) or the notification's delivery (PostgreSQL), never lead it:
@@ -32,11 +32,12 @@ revision newer than the data the answer reads.
 
 import asyncio
 import contextlib
+import ctypes
 import functools
 import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -267,16 +268,15 @@ class _SQLiteFollower:
                     await self._follow(conn, pause)
             except (sqlite3.Error, OSError) as error:
                 LOG.warning("revision watcher lost the database: %s", _reason(error))
-            finally:
-                self.held.current_while(None)
             self.held.following = False
             await pause.wait()
 
     async def _follow(self, conn: aiosqlite.Connection, pause: _Pause) -> None:
         seen: int | None = None
-        async with conn.execute("PRAGMA data_version"):  # a first read maps the WAL index
+        async with conn.execute(READ):  # a first read: SQLite maps the WAL index
             pass
-        with WalIndex.of(self.path) as index:
+        index = await asyncio.to_thread(WalIndex.find, self.path)
+        try:
             while True:
                 # The header first: a commit between it and the read shows as a moved header
                 # at the next request, which then only costs an early look.
@@ -296,41 +296,49 @@ class _SQLiteFollower:
                     self.held.current_while(functools.partial(index.unchanged_since, mark))
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.held.recheck.wait(), timeout=POLL_S)
+        finally:
+            # Before this connection closes: it keeps the WAL index mapped.
+            self.held.current_while(None)
 
 
 class WalIndex:
-    """The header of a SQLite database's WAL index (the `-shm` file), which every commit
-    rewrites (sqlite.org/walformat.html, 2.2: its first 48 bytes, the first copy of the
-    header): whether anything committed since a look, without a statement. The file is read
-    with `pread` on a descriptor of its own, never mapped, so a file cut short cannot fault
-    the process; the page read is the one SQLite itself keeps mapped, so it is in memory."""
+    """The header of a SQLite database's WAL index, which every commit rewrites and no read
+    does (sqlite.org/walformat.html, 2.2: the first 48 bytes of the `-shm` file, the first
+    copy of the header): whether anything committed since a look, without a statement.
+
+    SQLite maps the `-shm` file once per process, for as long as any connection of the
+    process has the database open; the header is read where SQLite mapped it (found once in
+    /proc/self/maps), a memory read with no system call. The file is never opened here:
+    closing a descriptor of it would drop every POSIX lock the process holds on it, SQLite's
+    own included (sqlite.org/howtocorrupt.html, 2.2). The follower's connection keeps the
+    mapping; the follower stops using the header before that connection closes. Where the
+    mapping is not found (no /proc, another journal mode), None: the look every POLL_S
+    alone follows the database, as before."""
 
     HEADER_BYTES = 48
 
-    def __init__(self, descriptor: int) -> None:
-        self.descriptor = descriptor
+    def __init__(self, address: int) -> None:
+        self.address = address
 
     @classmethod
-    @contextlib.contextmanager
-    def of(cls, database: Path) -> Iterator["WalIndex | None"]:
-        """The index of `database` while in the block; None where there is none (another
-        journal mode), and the follower then relies on its look every POLL_S alone."""
+    def find(cls, database: Path) -> "WalIndex | None":
+        """The index of `database` as this process has it mapped, or None."""
+        shm = os.path.realpath(f"{database}-shm")
         try:
-            descriptor = os.open(f"{database}-shm", os.O_RDONLY | os.O_CLOEXEC)
-        except OSError:
-            yield None
-            return
-        try:
-            yield cls(descriptor)
-        finally:
-            os.close(descriptor)
-
-    def header(self) -> bytes | None:
-        try:
-            header = os.pread(self.descriptor, self.HEADER_BYTES, 0)
+            with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
+                lines = maps.read().splitlines()
         except OSError:
             return None
-        return header if len(header) == self.HEADER_BYTES else None
+        for line in lines:
+            fields = line.split(maxsplit=5)
+            if len(fields) == 6 and fields[5] == shm and int(fields[2], 16) == 0:
+                start, end = (int(bound, 16) for bound in fields[0].split("-"))
+                if end - start >= cls.HEADER_BYTES and "r" in fields[1]:
+                    return cls(start)
+        return None
+
+    def header(self) -> bytes:
+        return ctypes.string_at(self.address, self.HEADER_BYTES)
 
     def unchanged_since(self, mark: bytes) -> bool:
         return self.header() == mark
