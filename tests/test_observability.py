@@ -13,6 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from service.config import Settings
 from tests.conftest import serving
+from tests.utils.live import live_server
 
 pytestmark = pytest.mark.read_only
 
@@ -320,3 +321,23 @@ async def test_unknown_paths_share_one_label(settings):
         text, page = await metrics_page(client)
     assert "probe-" not in text, "a label value per path would let clients grow the registry"
     assert value(page, "http_requests_total", method="GET", path="other", status="404") == 3
+
+
+@pytest.mark.slow  # a real server process
+async def test_a_served_process_keeps_the_collector_off_what_it_started_with(
+    database_url: str, tmp_path: Path
+) -> None:
+    """`serve` collects, then freezes, what is alive once it has started (service/app.py),
+    so the collector's full passes no longer walk it: /metrics counts those objects, far
+    more than the few hundred the interpreter may start with."""
+    async with (
+        live_server(database_url, tmp_path / "logs") as server,
+        httpx.AsyncClient(timeout=10) as client,
+    ):
+        text = (await client.get(f"{server.base}/metrics")).text
+    values = {
+        sample.name: sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+    assert values["python_gc_frozen_objects"] > 50_000, values["python_gc_frozen_objects"]

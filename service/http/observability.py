@@ -6,6 +6,7 @@ cost, error codes) lives in a context variable, so the DataLoader batches of a r
 which run in tasks of their own, count their SQL statements into the right request.
 """
 
+import gc
 import json
 import logging
 import re
@@ -20,6 +21,7 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
 )
@@ -114,6 +116,12 @@ class Metrics:
         self.graphql_errors = Counter(
             "graphql_errors_total", "GraphQL errors by code", ["code"], registry=self.registry
         )
+        frozen = Gauge(
+            "python_gc_frozen_objects",
+            "Objects the cyclic garbage collector no longer walks: what was alive once the "
+            "process had started", registry=self.registry,
+        )  # fmt: skip
+        frozen.set_function(gc.get_freeze_count)
         if documents is not None:
             self.registry.register(DocumentCollector(documents))
 
