@@ -115,14 +115,17 @@ class HeldRevision:
         an edit, this process's own included, is keyed and tagged with the new revision
         rather than answered without a cache or an ETag. A commit during the wait earns one
         more; under a stream of commits the request is answered fresh, without either."""
-        for _look in range(2):
-            if not self.following or self._unchanged is None or self._unchanged():
-                return self.trusted
+        for look in range(3):
+            if not self.following:
+                return None
+            if self._unchanged is None or self._unchanged():
+                return self._value
             checked = self._checked
             self.recheck.set()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(checked.wait(), timeout=RECHECK_WAIT_S)
-        return self.trusted
+            if look < 2:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(checked.wait(), timeout=RECHECK_WAIT_S)
+        return None
 
     def current_while(self, unchanged: Callable[[], bool] | None) -> None:
         """The held value is current for as long as `unchanged()` holds (the follower's
