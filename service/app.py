@@ -2,7 +2,6 @@
 
 import asyncio
 import functools
-import gc
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -50,6 +49,7 @@ from service.http.response_cache import (
 )
 from service.live.feed import ChangeFeed
 from service.live.hub import LiveCollector, live_hub
+from service.runtime import cap_malloc_arenas, freeze_startup_objects
 
 STARTUP_LOG = logging.getLogger("service.startup")
 # What real clients send: JSON, tokens (editing), our request ids and ETags, Apollo's
@@ -128,6 +128,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        cap_malloc_arenas(settings.malloc_arena_max)  # before the engine starts its threads
         try:
             engine = await _open_database(settings)
         except DatabaseNotReady as error:
@@ -154,7 +155,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 app.state.accounts = Accounts(reads, settings)  # OIDC keys, editing switch
                 app.state.live = live
                 live_metrics.hub = live
-                _freeze_startup_objects()
+                freeze_startup_objects()
                 yield
         finally:
             await engine.dispose()
@@ -217,19 +218,6 @@ async def held_revision_of(scope: Scope) -> int | None:
     cache is neither read nor filled until the watch is back."""
     revision: HeldRevision | None = getattr(scope["app"].state, "revision", None)
     return await revision.fresh() if revision is not None else None
-
-
-@functools.cache
-def _freeze_startup_objects() -> None:
-    """What is alive once a process's app has started (modules, the schema, the statements'
-    machinery) lives as long as the process: collected once, then frozen, so that the cyclic
-    collector's full passes, which stop every request while they run, no longer walk it.
-    In one process serving small uncached queries, the longest request went from 82-97 to
-    21 ms. Once per process (later apps, as in tests, add nothing): the interpreter may
-    start with objects frozen already (3.12.1 here starts with 375), so the count cannot
-    tell whether this has run."""
-    gc.collect()
-    gc.freeze()
 
 
 @functools.cache

@@ -37,6 +37,14 @@ class Settings(BaseSettings):
         "process's RSS (what supervisors and the OOM killer weigh) grows with every pooled "
         "connection that has read a large part of the file.",
     )
+    malloc_arena_max: int = Field(
+        default=2,
+        ge=0,
+        description="The most memory arenas glibc's malloc makes for the process's threads "
+        "(0: glibc's default, eight per core). Each pooled SQLite connection has a thread, and "
+        "an arena keeps the peak of what was built in it: a large answer's JSON text. glibc "
+        "reads the same name from the environment itself.",
+    )
     pool_size: int = Field(default=10, ge=1, description="Connections kept open per process.")
     pool_max_overflow: int = Field(
         default=20, ge=0, description="Extra connections allowed beyond pool_size under load."

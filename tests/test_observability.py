@@ -1,6 +1,7 @@
 """What operators see: X-Request-ID on every response, one JSON access line per request on
 the `service.access` logger, and Prometheus metrics at /metrics that move with the traffic."""
 
+import asyncio
 import json
 import logging
 import re
@@ -323,21 +324,40 @@ async def test_unknown_paths_share_one_label(settings):
     assert value(page, "http_requests_total", method="GET", path="other", status="404") == 3
 
 
-@pytest.mark.slow  # a real server process
-async def test_a_served_process_keeps_the_collector_off_what_it_started_with(
-    database_url: str, tmp_path: Path
-) -> None:
-    """`serve` collects, then freezes, what is alive once it has started (service/app.py),
-    so the collector's full passes no longer walk it: /metrics counts those objects, far
-    more than the few hundred the interpreter may start with."""
-    async with (
-        live_server(database_url, tmp_path / "logs") as server,
-        httpx.AsyncClient(timeout=10) as client,
-    ):
-        text = (await client.get(f"{server.base}/metrics")).text
-    values = {
+async def _served_process_figures(base: str, client: httpx.AsyncClient) -> dict[str, float]:
+    """/metrics of a live server after 3 rounds of 20 requests at once, each round over
+    as many pooled connections (and, on SQLite, their threads) as the requests overlap."""
+    body = {"query": "{ organizations(first: 50) { nodes { name agreements { title } } } }"}
+    for _ in range(3):
+        answers = await asyncio.gather(
+            *(client.post(f"{base}/graphql", json=body) for _ in range(20))
+        )
+        assert all(a.status_code == 200 and "errors" not in a.json() for a in answers)
+    text = (await client.get(f"{base}/metrics")).text
+    return {
         sample.name: sample.value
         for family in text_string_to_metric_families(text)
         for sample in family.samples
     }
-    assert values["python_gc_frozen_objects"] > 50_000, values["python_gc_frozen_objects"]
+
+
+@pytest.mark.slow  # real server processes
+async def test_a_served_process_freezes_its_startup_objects_and_caps_malloc_arenas(
+    database_url: str, tmp_path: Path
+) -> None:
+    """`serve` collects, then freezes, what is alive once it has started (service/runtime.py),
+    so the collector's full passes no longer walk it: /metrics counts those objects, far
+    more than the few hundred the interpreter may start with. And its threads share at most
+    MALLOC_ARENA_MAX (2) malloc arenas, where glibc would give each pooled SQLite
+    connection's thread one of its own, each keeping the peak of the answers built in it:
+    on SQLite, the same requests with the cap off make more."""
+    async with httpx.AsyncClient(timeout=30) as client:
+        async with live_server(database_url, tmp_path / "capped") as server:
+            capped = await _served_process_figures(server.base, client)
+        assert capped["python_gc_frozen_objects"] > 50_000, capped["python_gc_frozen_objects"]
+        assert 1 <= capped["process_malloc_arenas"] <= 2, capped["process_malloc_arenas"]
+        if not database_url.startswith("sqlite"):
+            return  # asyncpg runs no thread of its own: nothing to compare
+        async with live_server(database_url, tmp_path / "uncapped", MALLOC_ARENA_MAX="0") as server:
+            uncapped = await _served_process_figures(server.base, client)
+        assert uncapped["process_malloc_arenas"] > 2, uncapped["process_malloc_arenas"]

@@ -33,6 +33,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.runtime import malloc_arenas
+
 ACCESS_LOG = logging.getLogger("service.access")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK")
@@ -122,6 +124,12 @@ class Metrics:
             "process had started", registry=self.registry,
         )  # fmt: skip
         frozen.set_function(gc.get_freeze_count)
+        arenas = Gauge(
+            "process_malloc_arenas",
+            "Memory arenas the C library's malloc has made (glibc; 0 elsewhere): at most "
+            "MALLOC_ARENA_MAX", registry=self.registry,
+        )  # fmt: skip
+        arenas.set_function(malloc_arenas)
         if documents is not None:
             self.registry.register(DocumentCollector(documents))
 
