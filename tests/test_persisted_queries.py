@@ -71,6 +71,21 @@ async def test_hash_and_query_run_and_register(settings):
         assert data(await by_hash(client, FACT)) == {"organization": {"name": FACT_NAME}}
 
 
+async def test_a_persisted_query_key_spelled_with_json_escapes_is_still_one(settings):
+    """JSON may escape any character of a key: `\\u0070ersistedQuery` is `persistedQuery`, so
+    a body that spells it so is resolved by its hash like any other, never run as a request
+    without a query."""
+    escaped = json.dumps({"extensions": persisted(FACT)}).replace("persisted", "\\u0070ersisted")
+    assert "persistedQuery" not in escaped
+    headers = {"content-type": "application/json"}
+    async with serving(settings) as (client, _sql):
+        response = await client.post("/graphql", content=escaped, headers=headers)
+        assert error_code(response) == "PERSISTED_QUERY_NOT_FOUND"
+        await register(client, FACT)
+        response = await client.post("/graphql", content=escaped, headers=headers)
+        assert data(response) == {"organization": {"name": FACT_NAME}}
+
+
 async def test_a_registered_hash_runs_over_get_with_an_etag(settings):
     async with serving(settings) as (client, sql):
         data(await register(client, FACT))

@@ -27,6 +27,10 @@ from service.http.bodies import read_body, replay_body
 from service.http.guard import media_type_of, refuse
 from service.http.media import GRAPHQL_RESPONSE
 
+# A body without either cannot hold the persistedQuery key: JSON spells a key out, or escapes
+# its characters as \uXXXX. Such a body (nearly every POST) is passed on without parsing.
+PERSISTED, ESCAPE = b"persistedQuery", b"\\u"
+
 
 def sha256(document: str) -> str:
     return hashlib.sha256(document.encode()).hexdigest()
@@ -140,6 +144,8 @@ class PersistedQueryMiddleware:
         return {**scope, "query_string": urlencode(params).encode("latin-1")}
 
     def _rewrite_post(self, body: bytes) -> bytes:
+        if self.store.safelist is None and PERSISTED not in body and ESCAPE not in body:
+            return body  # no persistedQuery key, spelled out or escaped: nothing to resolve
         try:
             payload = json.loads(body)
         except ValueError:
