@@ -175,6 +175,30 @@ async def test_each_request_reports_the_cost_of_its_own_variables(client):
     assert costs[1] != costs[2] != costs[3] != costs[1], costs
 
 
+async def test_a_cost_follows_every_variable_the_measure_reads_even_one_read_later(client):
+    """A measure is kept by the values of the variables it read: a slug does not count, a
+    page size does. `last` is read only where `first` is null, so a document first measured
+    with `first` must not answer for `last` from what it kept: each reports its own cost,
+    repeated alike, and whichever slug a request names costs the same."""
+    paged = (
+        "query Paged($f: Int, $l: Int, $slug: String!) { organization(slug: $slug) { name } "
+        "organizations(first: $f, last: $l) { nodes { slug agreements { title } } } }"
+    )
+    asked = [(2, None, "fact"), (2, None, "jacie"), (None, 3, "fact"), (None, 1, "isct"),
+             (None, 3, "usp"), (2, None, "isct"), (None, 1, "fact")]  # fmt: skip
+    costs: dict[tuple[int | None, int | None], set[int]] = {}
+    for first, last, slug in asked:
+        variables = {"f": first, "l": last, "slug": slug}
+        response = await client.post("/graphql", json={"query": paged, "variables": variables})
+        body = response.json()
+        assert "errors" not in body, body
+        assert len(body["data"]["organizations"]["nodes"]) == (first or last)
+        costs.setdefault((first, last), set()).add(body["extensions"]["cost"]["requested"])
+    assert [len(seen) for seen in costs.values()] == [1, 1, 1], costs
+    (two,), (three,), (one,) = costs.values()
+    assert one < two < three, costs
+
+
 async def test_a_document_over_the_depth_limit_is_refused_every_time(client, counts):
     for _ in range(5):
         assert codes(await post(client, DEEP)) == {"QUERY_TOO_DEEP"}
