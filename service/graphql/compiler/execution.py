@@ -23,7 +23,6 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import aiosqlite
 import sqlalchemy as sa
 from graphql import (
     DocumentNode,
@@ -307,12 +306,11 @@ async def run_compiled(
     """The compiled answer; the database's unavailability as the answer; or None, for the
     resolvers to answer after a statement that failed (logged, and counted on `record`)."""
     try:
-        async with engine.connect() as conn:
-            raw = await conn.get_raw_connection()
-            if isinstance(raw.driver_connection, aiosqlite.Connection):
-                sql, params = compiled.prepared.for_sqlite(engine.dialect, compiled.params)
-                text = await scalar_stoppable_sqlite(conn, raw.driver_connection, sql, params)
-            else:
+        if engine.dialect.name == "sqlite":
+            sql, params = compiled.prepared.for_sqlite(engine.dialect, compiled.params)
+            text = await scalar_stoppable_sqlite(engine, sql, params)
+        else:
+            async with engine.connect() as conn:
                 statement = compiled.prepared.statement
                 result = await execute_stoppable(conn, statement, compiled.params)
                 text = result.scalar_one()
