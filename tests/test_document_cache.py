@@ -274,3 +274,25 @@ def test_the_document_cache_size_is_read_from_the_environment(monkeypatch):
     assert Settings().document_cache_size == 1000
     monkeypatch.setenv("DOCUMENT_CACHE_SIZE", "7")
     assert Settings().document_cache_size == 7
+
+
+@pytest.mark.parametrize("accept", ["application/json", "application/graphql-response+json"])
+async def test_a_prepared_answer_is_the_whole_ways_answer_headers_and_all(client, accept):
+    """The first request goes Strawberry's whole way; the next ones, their statement kept,
+    the prepared POST lane. A client cannot tell them apart: the same status, the same
+    headers (but the request id), the same bytes, in either media type, gzip or not."""
+    body = {"query": PAGE, "variables": {"n": 4}, "operationName": "Page"}
+    for encoding in ("identity", "gzip"):
+        answers = [
+            await client.post(
+                "/graphql", json=body, headers={"accept": accept, "accept-encoding": encoding}
+            )
+            for _ in range(3)
+        ]
+        shapes = [
+            (a.status_code, {k: v for k, v in a.headers.items() if k != "x-request-id"}, a.content)
+            for a in answers
+        ]
+        assert shapes[0][0] == 200, answers[0].text
+        assert shapes[1] == shapes[0]
+        assert shapes[2] == shapes[0]
