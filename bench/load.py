@@ -219,3 +219,17 @@ def under_load(
                 results.append({"request": name, "error": f"{type(error).__name__}: {error}"})
         rss = peak_rss_kib(pid)
     return [{**result, "server_rss_kib": rss} for result in results]
+
+
+def bare_under_load(database_url: str, log: Path, **figures: Any) -> list[dict[str, Any]]:
+    """bench/bare.py under uvicorn (one process, as `serve` runs it) on the same database:
+    `/healthz` and the small query uncached, each one autocannon run with `figures`
+    (connections, seconds, warmup), as `under_load` runs them against the service."""
+    command = [sys.executable, "-m", "uvicorn", "bench.bare:app", "--host", LOOPBACK,
+               "--port", "{port}", "--no-access-log", "--log-level", "warning"]  # fmt: skip
+    kinds = {k: v for k, v in requests([]).items() if k in ("healthz", "small-uncached")}
+    with serve(command, {"BARE_DATABASE_URL": database_url}, log) as (base, _pid):
+        return [
+            {"request": name, **autocannon(base, request, **figures)}
+            for name, request in kinds.items()
+        ]

@@ -348,6 +348,63 @@ def over_http(http: list[dict[str, Any]]) -> list[str]:
     ]
 
 
+def _bound(bare: list[dict[str, Any]], http: list[dict[str, Any]]) -> list[list[object]]:
+    """Per engine: the bare stack's /healthz and small-uncached requests/s, the small query's
+    cost over /healthz there (µs a request), the service's own /healthz (one worker), and
+    the most small-uncached ÷ /healthz a service could reach on top of that /healthz if
+    its own work for the query cost nothing: 1 / (1 + cost * its /healthz requests/s)."""
+    rows = []
+    for engine in ENGINES:
+        floor = {b["request"]: b for b in bare if b["engine"] == engine and "rps" in b}
+        service = _servers(http).get((engine, "curated", "compiled", 1), {})
+        if not {"healthz", "small-uncached"} <= floor.keys() or "healthz" not in service:
+            continue
+        healthz, small = floor["healthz"]["rps"], floor["small-uncached"]["rps"]
+        cost_s = 1 / small - 1 / healthz
+        served = service["healthz"]["rps"]
+        reached = _over(service.get("small-uncached"), service["healthz"])
+        rows.append(
+            [ENGINES[engine], f"{healthz:,.0f}", f"{small:,.0f}", f"{cost_s * 1e6:,.0f}",
+             f"{served:,.0f}", ratio(1 / (1 + cost_s * served)), ratio(reached)]
+        )  # fmt: skip
+    return rows
+
+
+def bare_floor(bare: list[dict[str, Any]], http: list[dict[str, Any]]) -> list[str]:
+    rows = _bound(bare, http)
+    if not rows:
+        return []
+    header = "engine | bare /healthz req/s | bare small-uncached req/s | the small query "
+    header += "over /healthz, bare (µs a request) | the service's /healthz req/s | the most a "
+    header += "service could reach | the service's small-uncached ÷ /healthz"
+    return [
+        "### The stack's own floor for the small query",
+        "",
+        "bench/bare.py: a bare ASGI app under the same uvicorn (one process), with no "
+        "middleware, GraphQL or SQLAlchemy, answers `/healthz` and the small uncached query "
+        "from one statement on a pooled driver connection (aiosqlite, asyncpg), measured as "
+        "the service is (20 connections, same window), just after it. What the small query "
+        "costs there over `/healthz` is the database round trip through the stack's async "
+        "driver; a service whose own work for the query cost nothing would still pay it on "
+        "top of its own `/healthz`, so its small-uncached ÷ `/healthz` could be at most "
+        "1 / (1 + that cost * its `/healthz` requests/s). The load generator shares the two "
+        "cores in both, so these are per-request costs of the whole machine, not the "
+        "server's alone.",
+        "",
+        *table(header, rows),
+    ]
+
+
+def bare_targets(bare: list[dict[str, Any]], http: list[dict[str, Any]]) -> list[str]:
+    rows = _bound(bare, http)
+    shown = ", ".join(f"{row[0]} {row[5]}" for row in rows)
+    return (
+        [f"- small-uncached: the most this stack allows (see The stack's own floor): {shown}"]
+        if rows
+        else []
+    )
+
+
 SURVEY_LEGEND = {
     "sqlite": "**json**: json_object/json_group_array over one CTE per level, with json() "
     "around every value read back from a subquery or a CTE (the floor until now: SQLite "
@@ -531,6 +588,7 @@ def render(results: dict[str, Any], out: Path) -> str:
         "",
         *targets(found, results["stability"]),
         *http_targets(results["http"]),
+        *bare_targets(results.get("bare", []), results["http"]),
         *memory_targets(results.get("memory", [])),
         "",
         "Compiled path median ÷ floor median (the two interleaved in the same rounds):",
@@ -566,6 +624,7 @@ def render(results: dict[str, Any], out: Path) -> str:
         ]
     if results["http"]:
         lines += over_http(results["http"])
+        lines += bare_floor(results.get("bare", []), results["http"])
     if results.get("memory"):
         lines += memory_section(results["memory"])
     machine = ", ".join(f"{k}: {v}" for k, v in results["machine"].items())

@@ -138,6 +138,18 @@ def http(engine: str, urls: dict[Dataset, str], args: argparse.Namespace) -> lis
     return results
 
 
+def bare(engine: str, url: str, args: argparse.Namespace) -> list[dict]:
+    """bench/bare.py on curated, just after the service's servers and with their window and
+    connections: the stack's own floor for the small query (bench/load.py)."""
+    say(f"[{engine}] HTTP the bare stack's floor")
+    window = {"seconds": 5.0, "warmup": 2.0} if args.quick else {"seconds": 10.0, "warmup": 3.0}
+    try:
+        found = load.bare_under_load(url, RUN / f"bare-{engine}.log", connections=20, **window)
+    except Exception as error:  # a server that will not start is a result
+        found = [{"request": "healthz", "error": f"{type(error).__name__}: {error}"}]
+    return [{"engine": engine, **entry} for entry in found]
+
+
 def run_engine(engine: str, prepare: Callable[[Dataset], str], args, results) -> None:
     urls: dict[Dataset, str] = {}
     memory_at = STABILITY if args.quick else MEMORY
@@ -154,6 +166,7 @@ def run_engine(engine: str, prepare: Callable[[Dataset], str], args, results) ->
             results["stability"].append(stability(engine, urls[STABILITY], path, requests, first))
     if not args.no_http:
         results["http"].extend(http(engine, urls, args))
+        results["bare"].extend(bare(engine, urls[Dataset(None)], args))
     if not args.no_memory:  # W3 served by `serve`, one server per path (bench/memory.py)
         results["memory"].extend(memory.run(engine, urls[memory_at], label=memory_at.label))
 
@@ -203,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
         "command": "python -m bench.run " + shlex.join(argv or sys.argv[1:]),
         "commit": commit(),
         "machine": machine(),
-        **{key: [] for key in ("notes", "runs", "stability", "http", "memory")},
+        **{key: [] for key in ("notes", "runs", "stability", "http", "bare", "memory")},
     }
     for engine in args.engines:
         if engine == "sqlite":
