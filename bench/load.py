@@ -205,10 +205,12 @@ def under_load(
     """`python -m service serve --workers N` on one execution path (COMPILED_QUERIES set
     either way, whatever the environment or a `.env` file says), then one autocannon run
     per request kind (`kinds`, or `requests(...)` over the dataset's slugs), in turn: each
-    kind's figures, and the server's peak RSS (parent and workers) after them all."""
+    kind's figures, and the server's peak RSS (parent and workers) after them all. `env`
+    in the case: more of the server's settings."""
     command = [sys.executable, "-m", "service", "serve", "--host", LOOPBACK, "--port", "{port}",
                "--workers", str(case["workers"])]  # fmt: skip
     env = {"DATABASE_URL": database_url, "COMPILED_QUERIES": str(case["compiled"]).lower()}
+    env |= case.get("env", {})
     figures = {k: case[k] for k in ("connections", "seconds", "warmup")}
     with serve(command, env, log) as (base, pid):
         results = []

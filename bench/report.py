@@ -190,7 +190,8 @@ HTTP_KINDS = {
     "small-slugs": "the same query over the dataset's slugs in turn (each found; repeated)",
     "partners-page": "the partners page's query (service/http/static/partners.js), the "
     "same every request, gzip accepted as a browser does",
-    "W2": "depth-6 query, `organizations(first: 100)`",
+    "W2": "depth-6 query, `organizations(first: 100)`, the same every request, on a server "
+    "with the response cache off (RESPONSE_CACHE_BYTES=0), so each request runs the query",
 }
 
 
