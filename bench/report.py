@@ -308,7 +308,8 @@ def _mib(h: dict[str, Any]) -> object:
 
 def over_http(http: list[dict[str, Any]]) -> list[str]:
     keys = ("engine", "label", "path", "workers", "request", "connections", "rps", "p50_ms")
-    keys += ("p90_ms", "p99_ms", "errors", "client_cores", "server_rss_mib", "error")
+    keys += ("p90_ms", "p99_ms", "errors", "client_cores", "busiest_worker_share")
+    keys += ("server_rss_mib", "error")
     body = [[ENGINES[h["engine"]], *(h.get(k, "") for k in keys[1:-2]), _mib(h), h.get("error", "")]
             for h in http]  # fmt: skip
     servers = _servers(http)
@@ -335,6 +336,10 @@ def over_http(http: list[dict[str, Any]]) -> list[str]:
         "warm-up and window; requests/s is autocannon's mean of its per-second samples, "
         "latencies its percentiles (whole ms). The load generator runs on the same two cores "
         f"as the server: client_cores is the CPU it used over its wall time (bench/load.py). "
+        "With 2 workers, busiest_worker_share is the busiest worker's share of the workers' "
+        "CPU during the run: the workers share one listening socket, and whichever is awake "
+        "when autocannon opens its 20 connections accepts most of them, so a run far from "
+        "0.5 measured mostly one worker, and ratios between two such runs say little. "
         f"{legend}.",
         "",
         *table(" | ".join(keys), body),
