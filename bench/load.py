@@ -74,8 +74,8 @@ def peak_rss_kib(pid: int) -> int:
     peak, pids = 0, [pid]
     while pids:
         member = pids.pop()
+        pids += _children(member)
         with contextlib.suppress(OSError):
-            pids += map(int, Path(f"/proc/{member}/task/{member}/children").read_text().split())
             for line in Path(f"/proc/{member}/status").read_text().splitlines():
                 if line.startswith("VmHWM:"):
                     peak = max(peak, int(line.split()[1]))

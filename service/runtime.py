@@ -19,7 +19,12 @@ def _glibc() -> ctypes.CDLL | None:
     (musl has neither knob: its allocator has no per-thread arenas to cap)."""
     if platform.libc_ver()[0] != "glibc":
         return None
-    return ctypes.CDLL(None)
+    libc = ctypes.CDLL(None)
+    libc.open_memstream.restype = ctypes.c_void_p
+    libc.fclose.argtypes = [ctypes.c_void_p]
+    libc.malloc_info.argtypes = [ctypes.c_int, ctypes.c_void_p]
+    libc.free.argtypes = [ctypes.c_void_p]
+    return libc
 
 
 @functools.cache
@@ -32,8 +37,9 @@ def cap_malloc_arenas(arenas: int) -> bool:
     large answer is built in it: SQLite's JSON text, about five times the answer, at its
     peak. So each connection that had built one kept its own peak resident. Serving W3
     (`first: 1000`, 4.9 MB) at 100k four at once, the server's peak RSS was 283 MiB with
-    glibc's default and 222 MiB with two arenas, in the same minutes (bench.memory), at the
-    same speed (0.79 and 0.81 s for the four); one arena was slower (1.09 s) and no smaller.
+    glibc's default and 222 MiB with two arenas, in runs one after the other (bench.memory),
+    at the same speed (0.79 and 0.81 s for the four); one arena was slower (1.09 s) and no
+    smaller.
 
     Threads that have an arena already keep it, so the lifespan calls this before the
     engine starts any. MALLOC_ARENA_MAX in the environment is glibc's own name for the same
@@ -50,10 +56,6 @@ def malloc_arenas() -> int:
     libc = _glibc()
     if libc is None:
         return 0
-    libc.open_memstream.restype = ctypes.c_void_p
-    libc.fclose.argtypes = [ctypes.c_void_p]
-    libc.malloc_info.argtypes = [ctypes.c_int, ctypes.c_void_p]
-    libc.free.argtypes = [ctypes.c_void_p]
     text, size = ctypes.c_void_p(), ctypes.c_size_t()
     stream = libc.open_memstream(ctypes.byref(text), ctypes.byref(size))
     if not stream:
