@@ -337,9 +337,10 @@ def over_http(http: list[dict[str, Any]]) -> list[str]:
         "latencies its percentiles (whole ms). The load generator runs on the same two cores "
         f"as the server: client_cores is the CPU it used over its wall time (bench/load.py). "
         "With 2 workers, busiest_worker_share is the busiest worker's share of the workers' "
-        "CPU during the run: the workers share one listening socket, and whichever is awake "
-        "when autocannon opens its 20 connections accepts most of them, so a run far from "
-        "0.5 measured mostly one worker, and ratios between two such runs say little. "
+        "CPU during the run: each worker accepts on a socket of its own (SO_REUSEPORT, "
+        "service/workers.py) and the kernel spreads autocannon's 20 connections over them by "
+        "a hash of their addresses, so a share near 0.5 says both workers did the run's "
+        "work, and one far from it that the hash did not split the connections evenly. "
         f"{legend}.",
         "",
         *table(" | ".join(keys), body),

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import copy
 import signal
-import socket
 import sys
 import time
 from collections.abc import Sequence
@@ -303,26 +302,17 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
     if args.workers <= 1:
         uvicorn.run(APP, **options)
         return 0
-    # What uvicorn.run does for workers, with a listening socket whose accepted connections
-    # get TCP_NODELAY (_tcp_listener): uvicorn's own left every keep-alive request after the
-    # first waiting about 40 ms for the client's delayed ACK (Nagle's algorithm).
-    from uvicorn.supervisors import Multiprocess
+    # uvicorn's supervisor, with a listening socket per worker (service/workers.py).
+    from service.workers import SocketPerWorker
 
-    config = uvicorn.Config(APP, **options)
+    try:
+        supervisor = SocketPerWorker(uvicorn.Config(APP, **options))
+    except OSError as error:
+        print(f"error: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
+        return 1
     with contextlib.suppress(KeyboardInterrupt):
-        Multiprocess(config, sockets=[_tcp_listener(config)]).run()
+        supervisor.run()
     return 0
-
-
-def _tcp_listener(config: Any) -> socket.socket:
-    """`config.bind_socket()` with its protocol said. uvicorn creates the socket with `proto`
-    0; accepted sockets inherit it, and asyncio sets TCP_NODELAY only on sockets whose
-    `proto` is IPPROTO_TCP (uvicorn issue #3149: a lone process is spared because asyncio
-    binds its socket itself, from getaddrinfo). The same descriptor, described rightly."""
-    sock: socket.socket = config.bind_socket()
-    if sock.family in (socket.AF_INET, socket.AF_INET6) and sock.proto != socket.IPPROTO_TCP:
-        return socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, fileno=sock.detach())
-    return sock
 
 
 def _exit_cleanly(_signum: int, _frame: Any) -> None:
