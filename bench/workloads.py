@@ -21,7 +21,6 @@ import functools
 import gc
 import itertools
 import json
-import resource
 import sys
 import time
 import traceback
@@ -193,8 +192,14 @@ class Series:
 
 
 def rss_kib() -> int:
-    """This process's peak resident set so far (KiB on Linux): it holds both apps."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    """This process's peak resident set so far (KiB): it holds both apps. The kernel's VmHWM,
+    not `ru_maxrss`: Linux carries a process's `ru_maxrss` over from before its exec, so a
+    child of a large parent reported the parent's size (every PostgreSQL run read 256 MiB,
+    the bench.run parent's, whatever it held itself)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 @asynccontextmanager
