@@ -208,7 +208,7 @@ def seed_command(args: argparse.Namespace, settings: Settings) -> int:
         print(f"error: {conflict}", file=sys.stderr)
         print("nothing was changed", file=sys.stderr)
         return 3
-    except sqlalchemy.exc.DBAPIError as error:
+    except DATABASE_ERRORS as error:
         # locked past the busy timeout, disk full, server gone: the transaction rolled back
         print(f"error: the database refused the load: {_reason(error)}", file=sys.stderr)
         print("nothing was changed", file=sys.stderr)
@@ -218,9 +218,16 @@ def seed_command(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _reason(error: sqlalchemy.exc.DBAPIError) -> str:
+# What reaching the database can raise: the driver's errors as SQLAlchemy wraps them, and the
+# socket's own where nothing wraps them (asyncpg's refused or unreachable server at connect).
+DATABASE_ERRORS = (sqlalchemy.exc.DBAPIError, OSError)
+
+
+def _reason(error: BaseException) -> str:
     """The driver's own words, without SQLAlchemy's statement dump."""
-    return str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+    if isinstance(error, sqlalchemy.exc.DBAPIError) and error.orig:
+        return str(error.orig).strip().splitlines()[0]
+    return str(error)
 
 
 def export_command(args: argparse.Namespace, settings: Settings) -> int:
@@ -239,9 +246,11 @@ def export_command(args: argparse.Namespace, settings: Settings) -> int:
     except (ExportError, DatabaseNotReady) as error:
         print(f"error: {error}\nnothing was written", file=sys.stderr)
         return 1
-    except (sqlalchemy.exc.DBAPIError, OSError) as error:
-        reason = _reason(error) if isinstance(error, sqlalchemy.exc.DBAPIError) else error
-        print(f"error: cannot read the database: {reason}\nnothing was written", file=sys.stderr)
+    except DATABASE_ERRORS as error:
+        print(
+            f"error: cannot read the database: {_reason(error)}\nnothing was written",
+            file=sys.stderr,
+        )
         return 1
     try:
         written = write_export(target_file(args.path), exported)
@@ -271,7 +280,7 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         asyncio.run(seed_if_empty())
-    except sqlalchemy.exc.DBAPIError as error:
+    except DATABASE_ERRORS as error:
         print(f"error: cannot use the database: {_reason(error)}", file=sys.stderr)
         return 1
     # uvicorn drains in-flight requests on SIGTERM, then re-raises the signal with the handler
@@ -339,7 +348,11 @@ def _log_config() -> dict[str, Any]:
 def migrate_command(_args: argparse.Namespace, settings: Settings) -> int:
     from service.data.migrate import migrate
 
-    asyncio.run(migrate(settings))
+    try:
+        asyncio.run(migrate(settings))
+    except DATABASE_ERRORS as error:
+        print(f"error: cannot use the database: {_reason(error)}", file=sys.stderr)
+        return 1
     print("schema is at head")
     return 0
 
@@ -388,7 +401,7 @@ def token_command(args: argparse.Namespace, settings: Settings) -> int:
     except TokenError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    except sqlalchemy.exc.DBAPIError as error:
+    except DATABASE_ERRORS as error:
         print(f"error: cannot use the database: {_reason(error)}", file=sys.stderr)
         return 1
 

@@ -203,6 +203,27 @@ async def test_a_server_on_a_postgresql_database_that_does_not_exist_exits(
     assert await _database_names(databases.server.url("postgres")) == before  # none created
 
 
+@postgres_only
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_commands_with_no_postgresql_server_to_reach_say_so_and_exit(workers: str) -> None:
+    """asyncpg raises the socket's own error when nothing listens (SQLAlchemy wraps only what
+    the driver raises once connected): `serve`, `seed` and `migrate` say so, no traceback."""
+    url = f"postgresql://partners@127.0.0.1:{free_port()}/partners"  # nothing listens there
+    commands = {
+        "serve": [*serve_command(free_port()), "--workers", workers],
+        "seed": [sys.executable, "-m", "service", "seed"],
+        "migrate": [sys.executable, "-m", "service", "migrate"],
+    }
+    for name, command in commands.items():
+        code, out, err, took = run(command, env_for(url))
+        assert code == 1, f"{name}: {tail(err)}"
+        assert took < STARTUP_BOUND_S, f"{name} took {took:.1f} s to give up"
+        assert "Traceback" not in err, f"{name}: {tail(err)}"
+        assert err.startswith("error: "), f"{name}: {tail(err)}"
+        assert "Connect call failed" in err, f"{name}: {tail(err)}"
+        assert out == ""
+
+
 # ------------------------------------------------- 2. the database is corrupt at start-up
 
 
