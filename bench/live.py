@@ -52,6 +52,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from bench.datasets import curated_copies
 from bench.editing import RECORDS, EditFailed, Editor, issue_token
 from bench.load import LOOPBACK, ROOT, SMALL_QUERY, partners_query, serve
+from bench.proc import family_kib
 from bench.report import ENGINES, TIMES, benchmark, ms, table, write_section
 from bench.run import commit
 
@@ -237,15 +238,7 @@ async def changes(
 
 def rss_kib(pid: int) -> int:
     """VmRSS of the server process and its descendants, in KiB."""
-    total, pids = 0, [pid]
-    while pids:
-        member = pids.pop()
-        with contextlib.suppress(OSError):
-            pids += map(int, Path(f"/proc/{member}/task/{member}/children").read_text().split())
-            for line in Path(f"/proc/{member}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-    return total
+    return sum(family_kib(pid, "VmRSS"))
 
 
 async def settled_rss(pid: int) -> int:

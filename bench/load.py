@@ -37,6 +37,7 @@ from typing import Any
 
 import httpx
 
+from bench.proc import children, cpu_ticks, family_kib
 from bench.report import benchmark
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,15 +72,7 @@ class Tally:
 
 def peak_rss_kib(pid: int) -> int:
     """The largest VmHWM (peak RSS) of the process and its descendants, in KiB."""
-    peak, pids = 0, [pid]
-    while pids:
-        member = pids.pop()
-        pids += _children(member)
-        with contextlib.suppress(OSError):
-            for line in Path(f"/proc/{member}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    peak = max(peak, int(line.split()[1]))
-    return peak
+    return max(family_kib(pid, "VmHWM"), default=0)
 
 
 @contextlib.contextmanager
@@ -214,34 +207,19 @@ def under_load(
     figures = {k: case[k] for k in ("connections", "seconds", "warmup")}
     with serve(command, env, log) as (base, pid):
         results = []
-        workers = _children(pid) if case["workers"] > 1 else []
+        workers = children(pid) if case["workers"] > 1 else []
         for name, request in (kinds or requests(slugs_of(base))).items():
-            before = [_cpu_ticks(worker) for worker in workers]
+            before = [cpu_ticks(worker) for worker in workers]
             try:
                 result = {"request": name, **autocannon(base, request, **figures)}
             except (RuntimeError, subprocess.SubprocessError, ValueError) as error:
                 result = {"request": name, "error": f"{type(error).__name__}: {error}"}
-            used = [_cpu_ticks(w) - b for w, b in zip(workers, before, strict=True)]
+            used = [cpu_ticks(w) - b for w, b in zip(workers, before, strict=True)]
             if sum(used) > 0:  # how the kernel spread the connections: the busiest's share
                 result["busiest_worker_share"] = round(max(used) / sum(used), 2)
             results.append(result)
         rss = peak_rss_kib(pid)
     return [{**result, "server_rss_kib": rss} for result in results]
-
-
-def _children(pid: int) -> list[int]:
-    """The processes `pid` started (uvicorn's workers, and any helper that stays idle)."""
-    with contextlib.suppress(OSError):
-        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    return []
-
-
-def _cpu_ticks(pid: int) -> int:
-    """User and system CPU time a process has used, in clock ticks (/proc/<pid>/stat)."""
-    with contextlib.suppress(OSError):
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return int(fields[11]) + int(fields[12])
-    return 0
 
 
 def bare_under_load(database_url: str, log: Path, **figures: Any) -> list[dict[str, Any]]:

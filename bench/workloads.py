@@ -37,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.floor import FLOOR, floor_sql
 from bench.floor import techniques as written
+from bench.proc import status_kib
 from service.app import create_app
 from service.config import Settings
 from tests.queries import DEPTH_6_QUERY, FRONTEND_QUERY
@@ -196,10 +197,7 @@ def rss_kib() -> int:
     not `ru_maxrss`: Linux carries a process's `ru_maxrss` over from before its exec, so a
     child of a large parent reported the parent's size (every PostgreSQL run read 256 MiB,
     the bench.run parent's, whatever it held itself)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    raise RuntimeError("no VmHWM in /proc/self/status")
+    return status_kib("self", "VmHWM")
 
 
 @asynccontextmanager
