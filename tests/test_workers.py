@@ -23,31 +23,24 @@ import pytest
 
 from service.workers import reuseport_listener
 from tests.utils.live import (
+    ESTABLISHED,
+    LISTEN,
     env_for,
     free_port,
     output_of,
     serve_command,
     server_process,
+    server_sockets,
     wait_until,
     wait_until_serving,
 )
 
 QUERY = {"query": '{ organization(slug: "usp") { name acronym } }'}
-LISTEN, ESTABLISHED = 0x0A, 0x01
 
 
 def _pids(logs: Path, event: str) -> set[str]:
     """The worker pids uvicorn logged `event` for ("Started", "Finished")."""
     return set(re.findall(rf"{event} server process \[(\d+)\]", output_of(logs)))
-
-
-def _sockets_on(port: int, state: int) -> set[int]:
-    """The inodes of this namespace's IPv4 TCP sockets in `state` whose local port is `port`
-    (the server's side), from Linux's /proc/net/tcp."""
-    with open("/proc/net/tcp", encoding="ascii") as table:
-        rows = [line.split() for line in list(table)[1:]]
-    return {int(row[9]) for row in rows
-            if int(row[1].split(":")[1], 16) == port and int(row[3], 16) == state}  # fmt: skip
 
 
 def _held_by(pid: str | int) -> set[int]:
@@ -62,7 +55,7 @@ def _held_by(pid: str | int) -> set[int]:
 
 
 def _listeners_of(workers: set[str], port: int) -> dict[str, set[int]]:
-    listening = _sockets_on(port, LISTEN)
+    listening = server_sockets(port, LISTEN)
     return {pid: _held_by(pid) & listening for pid in workers}
 
 
@@ -155,7 +148,7 @@ async def test_two_workers_each_accept_on_their_own_socket_and_stop_together(
             accepted: dict[str, set[int]] = {}
 
             def all_accepted() -> bool:
-                established = _sockets_on(port, ESTABLISHED)
+                established = server_sockets(port, ESTABLISHED)
                 accepted.update({pid: _held_by(pid) & established for pid in workers})
                 return sum(map(len, accepted.values())) == 20
 
@@ -236,11 +229,11 @@ async def test_restarts_and_added_workers_keep_one_socket_per_worker(
         )
         added = set().union(*serving().values()) - sockets
         assert len(added) == 1
-        assert added <= _sockets_on(port, LISTEN)
+        assert added <= server_sockets(port, LISTEN)
         await _ask(served.base, 8)
         process.send_signal(signal.SIGTTOU)
         await wait_until(
-            lambda: len(serving()) == 2 and not added & _sockets_on(port, LISTEN),
+            lambda: len(serving()) == 2 and not added & server_sockets(port, LISTEN),
             within_s=30,
             what="the third worker and its socket gone",
         )

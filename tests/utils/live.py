@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, NamedTuple, Self
 
 import httpx
 import pytest
@@ -134,20 +134,35 @@ async def live_server(database_url: str, logs: Path, **env: str) -> AsyncIterato
 # ------------------------------------------------------------------- requests in flight
 
 
-def _tcp_sockets() -> Iterator[tuple[int, int, int, int, int]]:
-    """(local port, remote port, state, send queue, receive queue) of every IPv4 TCP socket
-    of this network namespace, from Linux's /proc/net/tcp."""
+class TcpSocket(NamedTuple):
+    local: int  # port
+    remote: int  # port
+    state: int  # LISTEN, ESTABLISHED, ...
+    sent: int  # the send queue: bytes not yet acknowledged
+    received: int  # the receive queue: bytes not yet read
+    inode: int  # as in /proc/<pid>/fd's "socket:[inode]" (0 until a listener accepts it)
+
+
+def _tcp_sockets() -> Iterator[TcpSocket]:
+    """Every IPv4 TCP socket of this network namespace, from Linux's /proc/net/tcp."""
     with open("/proc/net/tcp", encoding="ascii") as table:
         next(table)  # the header
         for line in table:
             fields = line.split()
             local, remote, state, queues = fields[1], fields[2], fields[3], fields[4]
             sent, received = queues.split(":")
-            yield (int(local.split(":")[1], 16), int(remote.split(":")[1], 16),
-                   int(state, 16), int(sent, 16), int(received, 16))  # fmt: skip
+            yield TcpSocket(int(local.split(":")[1], 16), int(remote.split(":")[1], 16),
+                            int(state, 16), int(sent, 16), int(received, 16),
+                            int(fields[9]))  # fmt: skip
 
 
-LISTEN = 0x0A
+LISTEN, ESTABLISHED = 0x0A, 0x01
+
+
+def server_sockets(port: int, state: int) -> set[int]:
+    """The inodes of the server's side of `port` in `state`: its listening sockets (LISTEN),
+    or the connections it has accepted (ESTABLISHED)."""
+    return {s.inode for s in _tcp_sockets() if s.local == port and s.state == state}
 
 
 def server_has_read(port: int) -> bool:
@@ -155,7 +170,7 @@ def server_has_read(port: int) -> bool:
     sent: nothing waits unacknowledged on a client's side, nor unread on the server's.
     uvicorn decides on a request (admitted, or 503 past the concurrency limit) in the same
     step as it reads it, so a request sent and read is a request in flight."""
-    for local, remote, state, sent, received in _tcp_sockets():
+    for local, remote, state, sent, received, _inode in _tcp_sockets():
         if remote == port and sent:  # a client's socket: bytes not yet acknowledged
             return False
         if local == port and state != LISTEN and received:  # the server's side: unread

@@ -208,7 +208,7 @@ async def metric(client: httpx.AsyncClient, base: str, name: str) -> float:
 def backlog(client_port: int, server_port: int) -> tuple[int, int]:
     """Bytes of one connection the kernel holds: unread by the client, unsent by the server."""
     unread = unsent = 0
-    for local, remote, _, sent, received in _tcp_sockets():
+    for local, remote, _, sent, received, _inode in _tcp_sockets():
         if (local, remote) == (client_port, server_port):
             unread += received
         if (local, remote) == (server_port, client_port):
