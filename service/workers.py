@@ -2,8 +2,9 @@
 
 uvicorn's supervisor (`Multiprocess`) hands every worker the same listening socket. Each
 worker's event loop waits on it, and whichever is awake when a connection arrives accepts
-it, so a burst of connections mostly lands on one worker: in this project's bench, 2-worker
-runs gave the busiest worker 0.71-1.0 of the workers' CPU (`bench/RESULTS.md`).
+it, so a burst of connections can land mostly on one worker: in a full bench run at
+77f7f6c, the busiest of two workers used 0.52-1.0 of their CPU (1.0: the other idled), and
+in paired runs a third of the shared-socket runs gave one worker 0.86-0.87 of it.
 
 Here each worker slot has its own socket, bound with SO_REUSEPORT to the same address, and
 the kernel hands each new connection to one of them by a hash of its addresses (the way
