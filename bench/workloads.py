@@ -35,7 +35,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.floor import FLOOR, floor_sql
+from bench.floor import FLOOR, floor_answer, floor_sql
 from bench.floor import techniques as written
 from bench.proc import status_kib
 from service.app import create_app
@@ -254,7 +254,7 @@ def floor_of(app: App, query: str, params: dict[str, Any]) -> Floor:
     async def run() -> Answer:
         started = time.perf_counter()
         async with app.engine.connect() as conn:
-            text = str((await conn.execute(statement, params)).scalar_one())
+            text = floor_answer(query, tuple((await conn.execute(statement, params)).one()))
         seconds = time.perf_counter() - started
         return Answer(seconds, 1, len(text.encode()), {"data": json.loads(text)}, True)
 
@@ -377,7 +377,8 @@ async def survey(
                 result = await conn.exec_driver_sql(statement, parameters)
             else:
                 result = await conn.execute(statement, parameters)
-            text = str(result.scalar_one())
+            # the service's statement selects the same values as the floor's: one layout
+            text = floor_answer(floor, tuple(result.one()))
         return time.perf_counter() - started, text
 
     found: dict[str, Any] = {}

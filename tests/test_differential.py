@@ -1319,6 +1319,27 @@ async def test_lists_nested_deeper_than_sqlite_parses_in_place(pair: Pair, lists
     )
 
 
+ROOTS_OF_EVERY_KIND = """{ __typename
+  missing: organization(slug: "no-such-organization") { name }
+  empty: organizations(first: 0) { totalCount pageInfo { hasNextPage endCursor } nodes { slug } }
+  page: organizations(first: 2) { __typename totalCount
+    pageInfo { __typename hasNextPage startCursor } edges { cursor node { slug } } }
+  people(first: 1) { nodes { name } }
+}"""
+
+
+@ON_MODULE_LOOP
+async def test_root_objects_are_written_around_the_statements_values(pair: Pair) -> None:
+    """The answer's root objects (the operation's, each connection's, their pageInfo) are
+    written around the values the statement selects, not built in SQL: every kind of value
+    they hold (a type name, a null object, a count, a boolean, a cursor and a null one, an
+    empty page and a full one) comes out as the resolvers write it, in one statement."""
+    outcome = await pair.differential.compare(ROOTS_OF_EVERY_KIND, compiles=True)
+    assert outcome.data["missing"] is None
+    assert outcome.data["empty"]["pageInfo"]["endCursor"] is None
+    assert len(outcome.data["page"]["edges"]) == 2
+
+
 # --- queries generated from the schema ---------------------------------------------------
 
 SDL = schema_sdl()

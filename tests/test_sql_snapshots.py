@@ -1,5 +1,6 @@
 """The SQL the compiler writes for representative queries, stored per dialect in
-tests/sql_snapshots/, so a reviewer sees in a diff what SQL a change produces.
+tests/sql_snapshots/, so a reviewer sees in a diff what SQL a change produces, with the
+answer's text it writes around the statement's columns (`-- answer:`).
 
 A change that alters the SQL fails here until the snapshots are rewritten with
 `UPDATE_SQL_SNAPSHOTS=1 make check` (or the same variable on pytest); the diff of
@@ -87,8 +88,14 @@ def compiled_sql(query: str, variables: dict[str, Any], dialect: str) -> str:
     compiled = compile_operation(
         schema, Dialect(dialect), operation, fragments, coerced, max_page_size=100
     )
-    params = "\n".join(f"-- :{name} = {value!r}" for name, value in compiled.params.items())
-    return f"{compiled.sql}\n{params}\n" if params else f"{compiled.sql}\n"
+    lines = [compiled.sql, f"-- answer: {answer_layout(compiled.layout.texts)}"]
+    lines += [f"-- :{name} = {value!r}" for name, value in compiled.params.items()]
+    return "\n".join(lines) + "\n"
+
+
+def answer_layout(texts: tuple[str, ...]) -> str:
+    """The answer's text around the statement's columns, each column as <1>, <2>, ..."""
+    return texts[0] + "".join(f"<{n}>{text}" for n, text in enumerate(texts[1:], start=1))
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])

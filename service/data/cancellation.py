@@ -42,10 +42,10 @@ async def execute_stoppable(
         raise
 
 
-async def scalar_stoppable_sqlite(
+async def row_stoppable_sqlite(
     engine: AsyncEngine, statement: str, params: tuple[Any, ...]
-) -> Any:
-    """The one value of a one-row read, `statement` as SQLAlchemy compiles it for SQLite
+) -> tuple[Any, ...]:
+    """The one row of a one-row read, `statement` as SQLAlchemy compiles it for SQLite
     (`?` placeholders, `params` in their order), on a connection of `engine`'s pool.
 
     It takes the pooled connection as it is, without a SQLAlchemy Connection around it:
@@ -54,7 +54,7 @@ async def scalar_stoppable_sqlite(
     makes four (open, execute, fetch, close), each a wait for the GIL both ways under load.
     What SQLAlchemy would do around it is kept: the engine's `before_cursor_execute`
     listeners hear the statement (the request's count, the tests' counters), a driver error
-    is raised as SQLAlchemy's DBAPIError, a result that is not one row as `scalar_one`'s
+    is raised as SQLAlchemy's DBAPIError, a result that is not one row as `one()`'s
     error, and a cancelled caller stops it in the database. The connection goes back to
     the pool as a Connection's would, reset included (in a greenlet: closing one the pool
     has invalidated awaits the driver)."""
@@ -81,7 +81,7 @@ async def scalar_stoppable_sqlite(
         raise sa.exc.NoResultFound("No row was found when one was required")
     if len(rows) > 1:
         raise sa.exc.MultipleResultsFound("Multiple rows were found when one was required")
-    return rows[0][0]
+    return tuple(rows[0])
 
 
 def _retrieve(done: "asyncio.Future[Any]") -> None:

@@ -2,9 +2,9 @@ WITH page1 AS MATERIALIZED (SELECT organization.id, organization.name AS k0, org
 FROM organization 
 WHERE organization.category = :p0 ORDER BY organization.name ASC, organization.slug ASC
  LIMIT :p1 OFFSET :p2)
-SELECT json_object('organizations', json_object('totalCount', (SELECT count(*) AS count_1 
+SELECT json_quote((SELECT count(*) AS count_1 
 FROM organization 
-WHERE organization.category = :p5), 'nodes', (SELECT json_group_array(json_object('slug', t3.slug, 'name', t3.name, 'acronym', t3.acronym, 'regions', (SELECT json_group_array(v4.region) FROM (SELECT v4.region AS region FROM organization_region v4 WHERE v4.organization_id = t3.id ORDER BY v4.position) v4), 'description', t3.description, 'agreements', (SELECT json_group_array(json_object('kind', CASE WHEN t5.kind IS NULL OR t5.kind IN ('CO_FOUNDING', 'MEMORANDUM_OF_UNDERSTANDING', 'MEMBERSHIP', 'LIAISON', 'COLLABORATION', 'AFFILIATION', 'PARTICIPATION') THEN t5.kind ELSE gql_invalid(t5.kind) END, 'year', t5.year, 'title', t5.title, 'parties', (SELECT json_group_array(json_object('slug', t11.slug, 'name', t11.name)) FROM (SELECT s10.member AS member FROM (SELECT l9.organization_id AS member, l9.position AS position 
+WHERE organization.category = :p5)) AS answer_1, (SELECT json_group_array(json_object('slug', t3.slug, 'name', t3.name, 'acronym', t3.acronym, 'regions', (SELECT json_group_array(v4.region) FROM (SELECT v4.region AS region FROM organization_region v4 WHERE v4.organization_id = t3.id ORDER BY v4.position) v4), 'description', t3.description, 'agreements', (SELECT json_group_array(json_object('kind', CASE WHEN t5.kind IS NULL OR t5.kind IN ('CO_FOUNDING', 'MEMORANDUM_OF_UNDERSTANDING', 'MEMBERSHIP', 'LIAISON', 'COLLABORATION', 'AFFILIATION', 'PARTICIPATION') THEN t5.kind ELSE gql_invalid(t5.kind) END, 'year', t5.year, 'title', t5.title, 'parties', (SELECT json_group_array(json_object('slug', t11.slug, 'name', t11.name)) FROM (SELECT s10.member AS member FROM (SELECT l9.organization_id AS member, l9.position AS position 
 FROM agreement_party AS l9 
 WHERE l9.agreement_id = t5.id) s10 ORDER BY s10.position) s10 LEFT JOIN organization t11 ON t11.id = s10.member))) FROM (SELECT t5.kind AS kind, t5.year AS year, t5.title AS title, t5.id AS id FROM agreement t5 WHERE t5.id IN (SELECT l6.agreement_id 
 FROM agreement_party AS l6 
@@ -18,7 +18,8 @@ WHERE l19.agreement_id = l18.id AND l18.kind = 'CO_FOUNDING' AND l19.organizatio
 FROM initiative_organization AS l21 
 WHERE l21.organization_id IN (SELECT t3.id UNION ALL SELECT u22.id 
 FROM organization AS u22 
-WHERE u22.parent_id = t3.id)) ORDER BY t20.name, t20.slug) t20))) FROM (SELECT it2.id AS id FROM (SELECT * FROM page1 ORDER BY k0 ASC, k1 ASC LIMIT CAST(:p3 AS BIGINT)) it2 ORDER BY it2.k0 ASC, it2.k1 ASC) it2 LEFT JOIN organization t3 ON t3.id = it2.id)))
+WHERE u22.parent_id = t3.id)) ORDER BY t20.name, t20.slug) t20))) FROM (SELECT it2.id AS id FROM (SELECT * FROM page1 ORDER BY k0 ASC, k1 ASC LIMIT CAST(:p3 AS BIGINT)) it2 ORDER BY it2.k0 ASC, it2.k1 ASC) it2 LEFT JOIN organization t3 ON t3.id = it2.id) AS answer_2
+-- answer: {"organizations":{"totalCount":<1>,"nodes":<2>}}
 -- :p0 = 'PARTNER'
 -- :p1 = 101
 -- :p2 = 0

@@ -94,6 +94,6 @@ async def statement_log(database_url: str) -> AsyncIterator[StatementLog]:
     yield log
 
 
-# A compiled answer's one statement: it selects the answer's JSON object, built by SQLite's
-# json_object or as text on PostgreSQL (`'{"key":' || ...`).
-COMPILED_STATEMENT = re.compile(r"(?:^|\n)SELECT (?:\(?json_object\(|\('\{\")")
+# A compiled answer's one statement: it selects the answer's values as columns named
+# answer_1, answer_2, ... (service/graphql/compiler/dialects.py, `Dialect.statement`).
+COMPILED_STATEMENT = re.compile(r"(?:^|\n)SELECT .* AS answer_1\b", re.DOTALL)

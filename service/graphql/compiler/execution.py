@@ -38,7 +38,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.extensions import SchemaExtension
 
-from service.data.cancellation import execute_stoppable, scalar_stoppable_sqlite
+from service.data.cancellation import execute_stoppable, row_stoppable_sqlite
 from service.data.failures import is_unavailable
 from service.graphql.compiler.dialects import Dialect
 from service.graphql.compiler.plan import (
@@ -58,14 +58,20 @@ CacheKey = tuple[str, str | None, str]
 
 
 class RawJSON:
-    """A response's `data` as the JSON text the database built, and how many JSON objects
-    it holds (extensions.cost.actual counts them)."""
+    """A response's `data` as the JSON text the database built, in the pieces the answer's
+    layout joins (`CompiledQuery.answer`): joined once, where the response is written, not
+    once here and again there. And how many JSON objects it holds (extensions.cost.actual
+    counts them)."""
 
-    __slots__ = ("objects", "text")
+    __slots__ = ("objects", "parts")
 
-    def __init__(self, text: str, objects: int) -> None:
-        self.text = text
+    def __init__(self, parts: list[str], objects: int) -> None:
+        self.parts = parts
         self.objects = objects
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
 
 
 @dataclass(frozen=True)
@@ -308,12 +314,13 @@ async def run_compiled(
     try:
         if engine.dialect.name == "sqlite":
             sql, params = compiled.prepared.for_sqlite(engine.dialect, compiled.params)
-            text = await scalar_stoppable_sqlite(engine, sql, params)
+            row = await row_stoppable_sqlite(engine, sql, params)
         else:
             async with engine.connect() as conn:
                 statement = compiled.prepared.statement
                 result = await execute_stoppable(conn, statement, compiled.params)
-                text = result.scalar_one()
+                row = tuple(result.one())
+        parts = compiled.prepared.query.answer(row)
     except Exception as error:
         if is_unavailable(error):
             return ExecutionResult(
@@ -328,8 +335,8 @@ async def run_compiled(
         if record is not None:
             record.fallback = "statement_error"
         return None
-    counted = compiled.prepared.query.count(text)
-    return ExecutionResult(data=RawJSON(text, counted))  # type: ignore[arg-type]
+    counted = compiled.prepared.query.count(parts)
+    return ExecutionResult(data=RawJSON(parts, counted))  # type: ignore[arg-type]
 
 
 class CompiledOutcome:

@@ -18,7 +18,7 @@ of the same statement for another request's variables, or raises Mismatch when t
 statement of another shape (or NotCompilable when the resolvers answer them).
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +35,7 @@ from graphql.execution.values import VariableValues
 from service.graphql.compiler.dialects import Dialect
 from service.graphql.compiler.roots import RootCompiler
 from service.graphql.compiler.selection import BadValue, NotCompilable, Selection
-from service.graphql.compiler.sql import Mismatch, Rebinder
+from service.graphql.compiler.sql import Layout, Mismatch, Rebinder
 
 # How many arrays deep SQLite statements build objects in place: unbounded first, then less
 # and less until SQLite's parser takes the statement (ObjectCompiler.in_place).
@@ -47,6 +47,7 @@ __all__ = ["BadValue", "CompiledQuery", "Mismatch", "NotCompilable", "compile_op
 @dataclass(frozen=True)
 class CompiledQuery:
     sql: str
+    layout: Layout  # the answer's text around the statement's columns
     params: dict[str, Any]
     schema: GraphQLSchema
     fragments: Mapping[str, FragmentDefinitionNode]
@@ -74,13 +75,24 @@ class CompiledQuery:
             params |= rebinder(selection)
         return params
 
+    def answer(self, row: Sequence[Any]) -> list[str]:
+        """The answer's JSON text from the statement's row, as pieces to join: the layout's
+        texts around the columns (SQLite's NULL is JSON null)."""
+        values = []
+        for value in row:
+            if value is not None and not isinstance(value, str):
+                raise TypeError(f"a compiled column is {type(value).__name__}, not JSON text")
+            values.append("null" if value is None else value)
+        return self.layout.parts(values)
+
     @staticmethod
-    def count(text: str) -> int:
+    def count(parts: Iterable[str]) -> int:
         """The JSON objects in the answer, in one pass: every object the compiler builds has
         a key (an empty selection is not compiled), so it opens with `{"`, which cannot
-        occur inside a JSON string (a quote there is escaped); the stored JSON columns hold
+        occur inside a JSON string (a quote there is escaped) nor span two pieces (each is
+        whole JSON values, or the layout's text between them); the stored JSON columns hold
         lists of strings, never objects."""
-        return text.count('{"')
+        return sum(part.count('{"') for part in parts)
 
 
 def compile_operation(
@@ -99,13 +111,14 @@ def compile_operation(
     for in_place in IN_PLACE_DEPTHS if dialect.sqlite else (None,):
         selection = Selection(schema, fragments, variables)
         compiler = RootCompiler(selection, dialect, max_page_size=max_page_size, in_place=in_place)
-        statement = dialect.statement(compiler.ctes, compiler.root(operation))
+        statement, layout = dialect.statement(compiler.ctes, compiler.root(operation))
         if dialect.parses(statement):
             break
     else:
         raise NotCompilable("nested too deep for SQLite's parser")
     return CompiledQuery(
         statement.text,
+        layout,
         compiler.params.values,
         schema,
         fragments,

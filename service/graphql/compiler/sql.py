@@ -16,7 +16,7 @@ request's values and say how to bind the next request's (see `Params.rebind`).
 """
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, LiteralString
 
@@ -42,10 +42,25 @@ POSTCOMPILE = "__[POSTCOMPILE_"
 class Sql:
     """A piece of SQL text, made only by the functions of this module. `json`: its value is
     JSON text (PostgreSQL builds the answer as text, so a JSON value is spliced in as it is
-    and any other value quoted as JSON first)."""
+    and any other value quoted as JSON first). `pairs`: it builds an object that is always
+    there, of these keys and values, which the statement's answer can open (`Layout`).
+    `subquery`: it is the scalar subquery `(SELECT value FROM source)` of these two, which
+    a statement selecting it alone can be instead (`Dialect.statement`)."""
 
     text: str
     json: bool = False
+    pairs: "tuple[tuple[str, Sql], ...] | None" = None
+    subquery: "tuple[Sql, Sql] | None" = None
+
+
+def as_object(piece: Sql, pairs: Sequence[tuple[str, Sql]]) -> Sql:
+    """The same SQL, a JSON object that is always there, built from `pairs`."""
+    return Sql(piece.text, json=True, pairs=tuple(pairs))
+
+
+def json_subquery(value: Sql, source: Sql) -> Sql:
+    """`(SELECT value FROM source)`, whose value is JSON text."""
+    return Sql(sql("(SELECT {} FROM {})", value, source).text, json=True, subquery=(value, source))
 
 
 def as_json(piece: Sql) -> Sql:
@@ -111,6 +126,50 @@ def word(text: str) -> Sql:
     if not OWN_WORD.match(text):
         raise ValueError(f"{text!r} is not one of our names")
     return Sql(f"'{text}'")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The answer's text around the values the statement selects: `texts[0]`, the first
+    column's value, `texts[1]`, ..., the last column's value, `texts[-1]`.
+
+    The answer's root object, and the objects nested in it that are always there (a
+    connection and its pageInfo), are written here once, not by the database: built in
+    SQL, each level copied the whole answer once more, its largest array included, while
+    the level below was still held. Serving W3 at 100k (4.9 MB), SQLite's memory peaked at
+    35 MB a statement with the two levels built in SQL and at 21 MB without them."""
+
+    texts: tuple[str, ...]
+
+    @classmethod
+    def of(cls, answer: Sql) -> "tuple[Layout, list[Sql]]":
+        """The layout of `answer` and the values it leaves to the statement, in order: the
+        objects of `answer` that are always there are opened, down to their other values."""
+        texts, columns = [""], []
+
+        def open_(value: Sql) -> None:
+            if value.pairs is None:
+                columns.append(value)
+                texts.append("")
+                return
+            for n, (name, item) in enumerate(value.pairs):
+                if not GRAPHQL_NAME.match(name):
+                    raise ValueError(f"{name!r} is not a GraphQL name")
+                texts[-1] += f'{"," if n else "{"}"{name}":'
+                open_(item)
+            texts[-1] += "}"
+
+        open_(answer)
+        return cls(tuple(texts)), columns
+
+    def parts(self, values: Sequence[str]) -> list[str]:
+        """The answer's text, as the pieces to join: the texts with the values between."""
+        if len(values) != len(self.texts) - 1:
+            raise ValueError(f"{len(values)} values for a layout of {len(self.texts) - 1}")
+        parts = [self.texts[0]]
+        for value, text in zip(values, self.texts[1:], strict=True):
+            parts += (value, text)
+        return parts
 
 
 @dataclass(frozen=True, slots=True)
