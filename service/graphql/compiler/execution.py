@@ -38,7 +38,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.extensions import SchemaExtension
 
-from service.data.cancellation import execute_stoppable, row_stoppable_sqlite
+from service.data.cancellation import row_stoppable
 from service.data.failures import is_unavailable
 from service.graphql.compiler.dialects import Dialect
 from service.graphql.compiler.plan import (
@@ -87,16 +87,17 @@ class _Prepared:
 
     statement: sa.TextClause
     query: CompiledQuery
-    # The statement as SQLAlchemy compiles it for SQLite and its parameters' order, once.
-    sqlite: list[tuple[str, tuple[str, ...]]] = field(default_factory=list, compare=False)
+    # The statement as SQLAlchemy compiles it for the engine's driver (`?` or `$1`
+    # placeholders) and its parameters' order, once.
+    driver: list[tuple[str, tuple[str, ...]]] = field(default_factory=list, compare=False)
 
-    def for_sqlite(
+    def for_driver(
         self, dialect: sa.Dialect, params: dict[str, Any]
     ) -> tuple[str, tuple[Any, ...]]:
-        if not self.sqlite:
+        if not self.driver:
             compiled = self.statement.compile(dialect=dialect)
-            self.sqlite.append((compiled.string, tuple(compiled.positiontup or ())))
-        sql, names = self.sqlite[0]
+            self.driver.append((compiled.string, tuple(compiled.positiontup or ())))
+        sql, names = self.driver[0]
         return sql, tuple(params[name] for name in names)
 
 
@@ -312,14 +313,8 @@ async def run_compiled(
     """The compiled answer; the database's unavailability as the answer; or None, for the
     resolvers to answer after a statement that failed (logged, and counted on `record`)."""
     try:
-        if engine.dialect.name == "sqlite":
-            sql, params = compiled.prepared.for_sqlite(engine.dialect, compiled.params)
-            row = await row_stoppable_sqlite(engine, sql, params)
-        else:
-            async with engine.connect() as conn:
-                statement = compiled.prepared.statement
-                result = await execute_stoppable(conn, statement, compiled.params)
-                row = tuple(result.one())
+        sql, params = compiled.prepared.for_driver(engine.dialect, compiled.params)
+        row = await row_stoppable(engine, sql, params)
         parts = compiled.prepared.query.answer(row)
     except Exception as error:
         if is_unavailable(error):
