@@ -34,10 +34,11 @@ def cap_malloc_arenas(arenas: int) -> bool:
     glibc gives each new thread that allocates an arena of its own, up to that default, and
     memory freed in an arena is kept there for that arena's next allocations rather than
     handed back or shared. Every pooled SQLite connection has a thread (aiosqlite), and a
-    large answer is built in it: SQLite's JSON text, about five times the answer, at its
-    peak. So each connection that had built one kept its own peak resident. Serving W3
-    (`first: 1000`, 4.9 MB) at 100k four at once, the server's peak RSS was 283 MiB with
-    glibc's default and 222 MiB with two arenas, in runs one after the other (bench.memory),
+    large answer is built in it: SQLite's JSON text, then about five times the answer, at
+    its peak (three times since the root objects are written outside SQL). So each
+    connection that had built one kept its own peak resident. Serving W3 (`first: 1000`,
+    4.9 MB) at 100k four at once, the server's peak RSS was 283 MiB with glibc's default
+    and 222 MiB with two arenas, in runs one after the other (bench.memory),
     at the same speed (0.79 and 0.81 s for the four); one arena was slower (1.09 s) and no
     smaller.
 
