@@ -32,7 +32,6 @@ cast back to json, parsed again at every level.)
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from service.data.relations import (
     agreement_order_sql,
@@ -40,6 +39,7 @@ from service.data.relations import (
     scope_sql,
     seat_order_sql,
 )
+from service.graphql.compiler.sql import Layout
 
 
 class Json(str):
@@ -155,11 +155,9 @@ class Dialect:
         ctes = ",\n".join(
             f"{name}(id, j) AS NOT MATERIALIZED ({select})" for name, select in levels.items()
         )
-        columns = [
-            value if self.sqlite or self.text or not isinstance(value, Json)
-            else f"({value})::text"
-            for value in (self.value(value) for value in values)
-        ]  # fmt: skip
+        columns = [self.value(value) for value in values]
+        if not self.sqlite and not self.text:  # json_agg and json_build_object give json
+            columns = [f"({c})::text" if isinstance(c, Json) else c for c in columns]
         return f"WITH {ctes}\nSELECT {', '.join(columns)}"
 
 
@@ -474,20 +472,17 @@ def depth6_text_postgresql() -> str:
     return f"SELECT {nodes}"
 
 
-# The answer's text around each statement's columns, as the service writes its own
-# (service/graphql/compiler/sql.py, `Layout`): the root objects are not built in SQL.
+# The answer's text around each statement's columns, written by the service's own `Layout`
+# (service/graphql/compiler/sql.py): the root objects are not built in SQL.
 LAYOUTS = {
-    "frontend": ('{"organizations":{"totalCount":', ',"nodes":', "}}"),
-    "depth6": ('{"organizations":{"nodes":', "}}"),
+    "frontend": Layout(('{"organizations":{"totalCount":', ',"nodes":', "}}")),
+    "depth6": Layout(('{"organizations":{"nodes":', "}}")),
 }
 
 
-def floor_answer(query: str, row: Sequence[Any]) -> str:
+def floor_answer(query: str, row: Sequence[str]) -> str:
     """The floor's answer (the service's `data`) from its statement's row."""
-    texts = LAYOUTS[query]
-    if len(row) != len(texts) - 1 or not all(isinstance(value, str) for value in row):
-        raise ValueError(f"not the {len(texts) - 1} JSON texts of {query}'s layout: {row!r}")
-    return texts[0] + "".join(value + text for value, text in zip(row, texts[1:], strict=True))
+    return "".join(LAYOUTS[query].parts(row))
 
 
 def floor_sql(query: str, dialect: str, technique: str | None = None) -> str:

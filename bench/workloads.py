@@ -377,7 +377,8 @@ async def survey(
                 result = await conn.exec_driver_sql(statement, parameters)
             else:
                 result = await conn.execute(statement, parameters)
-            # the service's statement selects the same values as the floor's: one layout
+            # the service's statement selects the same values as the floor's (another count
+            # of columns raises; other values show below as not the same JSON)
             text = floor_answer(floor, tuple(result.one()))
         return time.perf_counter() - started, text
 

@@ -112,12 +112,17 @@ def key(name: str) -> Sql:
     return Sql(f"'{name}'")
 
 
-def opening(name: str, *, first: bool) -> Sql:
-    """The JSON text before a key's value, as an SQL string literal: `'{"name":'` for an
-    object's first key, `',"name":'` for the others (a GraphQL name, checked as `key`)."""
+def json_opening(name: str, *, first: bool) -> str:
+    """The JSON text before a key's value: `{"name":` for an object's first key, `,"name":`
+    for the others (a GraphQL name, checked as `key`: nothing in it needs escaping)."""
     if not GRAPHQL_NAME.match(name):
         raise ValueError(f"{name!r} is not a GraphQL name")
-    return Sql(f"""'{"{" if first else ","}"{name}":'""")
+    return f'{"{" if first else ","}"{name}":'
+
+
+def opening(name: str, *, first: bool) -> Sql:
+    """`json_opening` as an SQL string literal (it holds no quote of SQL's)."""
+    return Sql(f"'{json_opening(name, first=first)}'")
 
 
 def word(text: str) -> Sql:
@@ -153,9 +158,7 @@ class Layout:
                 texts.append("")
                 return
             for n, (name, item) in enumerate(value.pairs):
-                if not GRAPHQL_NAME.match(name):
-                    raise ValueError(f"{name!r} is not a GraphQL name")
-                texts[-1] += f'{"," if n else "{"}"{name}":'
+                texts[-1] += json_opening(name, first=n == 0)
                 open_(item)
             texts[-1] += "}"
 
